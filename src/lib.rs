@@ -1,0 +1,5 @@
+//! The Kestrel viewer: app loop, renderer passes, editor panels, configuration
+//! and the embedded region simulator.
+
+pub mod mesh;
+pub mod render;

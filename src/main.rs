@@ -1,0 +1,3 @@
+fn main() {
+    println!("kestrel: the viewer is not built yet; see README.md for what works today");
+}

@@ -1,0 +1,1 @@
+//! The renderer: one module per pass. Being written.
