@@ -1,7 +1,11 @@
 //! The Kestrel viewer: app loop, renderer passes, editor panels, configuration
 //! and the embedded region simulator.
 
+pub mod app;
+pub mod cli;
 pub mod config;
+pub mod governor;
 pub mod mesh;
 pub mod render;
+pub mod scene;
 pub mod sim;

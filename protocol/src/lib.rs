@@ -18,13 +18,13 @@
 //! - [`object_data`]: object payloads — terse/full ObjectData blobs,
 //!   compressed updates, prim shape parameters.
 
+pub mod circuit;
 pub mod layer_data;
 pub mod llsd;
 pub mod login;
-pub mod object_data;
-pub mod texture_entry;
-pub mod circuit;
 pub mod messages;
+pub mod object_data;
 pub mod packet;
 pub mod template;
+pub mod texture_entry;
 pub mod types;

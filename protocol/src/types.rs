@@ -105,7 +105,15 @@ mod tests {
         let u: Uuid = "a2e76fcd-9360-4f6d-a924-000000000003".parse().unwrap();
         assert_eq!(u.to_string(), "a2e76fcd-9360-4f6d-a924-000000000003");
         assert_eq!(u.0[0], 0xa2);
-        assert!("a2e76fcd-9360-4f6d-a924-00000000000".parse::<Uuid>().is_err());
-        assert!("g2e76fcd-9360-4f6d-a924-000000000003".parse::<Uuid>().is_err());
+        assert!(
+            "a2e76fcd-9360-4f6d-a924-00000000000"
+                .parse::<Uuid>()
+                .is_err()
+        );
+        assert!(
+            "g2e76fcd-9360-4f6d-a924-000000000003"
+                .parse::<Uuid>()
+                .is_err()
+        );
     }
 }

@@ -108,3 +108,15 @@ mod tests {
         );
     }
 }
+
+impl HardwareInfo {
+    /// Asks wgpu for the default adapter (any backend, software included)
+    /// and reads its facts; `None` when there is no adapter at all.
+    pub fn detect() -> Option<Self> {
+        let instance = crate::render::gpu::create_instance(None);
+        let adapter =
+            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+                .ok()?;
+        Some(Self::from_adapter(&adapter.get_info()))
+    }
+}

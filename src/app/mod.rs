@@ -1,0 +1,30 @@
+//! The viewer's wiring: start the actors (and the embedded region when no
+//! grid is given), connect, and hand the render thread what it drains.
+//! `App` owns none of the parts' logic; each lives in its own module.
+
+mod headless;
+mod session;
+mod window;
+
+pub use headless::{RenderReport, run_headless_circuit, run_headless_render};
+pub use session::{AppError, LoginTarget, Session};
+pub use window::run_windowed;
+
+use crate::config::{PerformanceSettings, ShaderQuality, TextureFiltering};
+use crate::render::{Filtering, RenderSettings};
+
+/// What the renderer takes from the active performance settings.
+pub fn render_settings(s: &PerformanceSettings) -> RenderSettings {
+    RenderSettings {
+        draw_distance_m: s.draw_distance_m,
+        shader_quality: match s.shader_quality {
+            ShaderQuality::Low => crate::render::ShaderQuality::Low,
+            ShaderQuality::High => crate::render::ShaderQuality::High,
+        },
+        texture_filtering: match s.texture_filtering {
+            TextureFiltering::Bilinear => Filtering::Bilinear,
+            TextureFiltering::Trilinear => Filtering::Trilinear,
+            TextureFiltering::Anisotropic => Filtering::Anisotropic(s.anisotropy),
+        },
+    }
+}

@@ -1,0 +1,151 @@
+//! A viewer session: the actor runtime with the circuit and the scene, the
+//! embedded region when it is the target, and the login.
+
+use std::time::{Duration, Instant};
+
+use kestrel_actors::ActorsConfig;
+use kestrel_actors::circuit::{
+    AgentControl, CircuitSettings, HeadlessError, HeadlessSession, LoginParams,
+};
+use kestrel_protocol::login::StartLocation;
+
+use crate::scene::{AttachCircuit, SceneHandle, SceneSpawnError, spawn_scene};
+use crate::sim::{SimConfig, SimError, SimHandle, Simulator};
+
+/// Deltas the scene may queue for the render thread before it coalesces.
+const SCENE_DELTA_CAPACITY: usize = 4096;
+
+/// Where to log in.
+#[derive(Debug, Clone)]
+pub enum LoginTarget {
+    /// Start the embedded region on loopback and log in to it.
+    Embedded(SimConfig),
+    /// A grid.
+    Grid(LoginParams),
+}
+
+/// Why a session could not start or connect.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The embedded region did not start.
+    #[error("embedded region: {0}")]
+    Sim(#[from] SimError),
+    /// The tokio runtime for the embedded region did not start.
+    #[error("embedded region runtime: {0}")]
+    Tokio(std::io::Error),
+    /// Login, handshake or the actors failed.
+    #[error(transparent)]
+    Circuit(#[from] HeadlessError),
+    /// The scene actor did not start.
+    #[error(transparent)]
+    Scene(#[from] SceneSpawnError),
+    /// Rendering failed.
+    #[error("renderer: {0}")]
+    Render(#[from] crate::render::RenderError),
+    /// Writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A running session.
+pub struct Session {
+    /// The runtime, the circuit and its census.
+    pub net: HeadlessSession,
+    /// The scene the render thread draws.
+    pub scene: SceneHandle,
+    /// Who logs in where.
+    pub login: LoginParams,
+    /// The embedded region and the runtime it runs on (dropped last).
+    sim: Option<(SimHandle, tokio::runtime::Runtime)>,
+}
+
+impl Session {
+    /// Starts the embedded region if it is the target, then the actors.
+    pub fn start(target: LoginTarget) -> Result<Session, AppError> {
+        let (login, sim) = match target {
+            LoginTarget::Grid(login) => (login, None),
+            LoginTarget::Embedded(config) => {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("kestrel-sim")
+                    .enable_all()
+                    .build()
+                    .map_err(AppError::Tokio)?;
+                let password = config.password.clone();
+                let handle = rt.block_on(Simulator::start(config))?;
+                tracing::info!(login_uri = %handle.login_uri(), "embedded region started");
+                let login = LoginParams {
+                    login_uri: handle.login_uri(),
+                    first: "Kestrel".into(),
+                    last: "Resident".into(),
+                    password,
+                    start: StartLocation::Last,
+                };
+                (login, Some((handle, rt)))
+            }
+        };
+        let net = HeadlessSession::start(CircuitSettings::default(), ActorsConfig::builtin())?;
+        let scene = spawn_scene(
+            &net.runtime.handle(),
+            Some(&net.circuit),
+            SCENE_DELTA_CAPACITY,
+        )?;
+        Ok(Session {
+            net,
+            scene,
+            login,
+            sim,
+        })
+    }
+
+    /// Logs in and completes the handshake (blocking, up to `deadline`).
+    pub fn connect(&self, deadline: Duration) -> Result<(), AppError> {
+        let started = Instant::now();
+        self.net.connect(self.login.clone(), deadline)?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "connected"
+        );
+        if let Ok(Some(info)) = self
+            .net
+            .circuit
+            .addr
+            .ask_blocking(kestrel_actors::circuit::GetSession)
+        {
+            let attach = AttachCircuit {
+                circuit: self.net.circuit.addr.clone(),
+                agent_id: info.agent_id,
+                session_id: info.session_id,
+            };
+            let _ = self.scene.addr.try_send(attach);
+        }
+        Ok(())
+    }
+
+    /// Sends the agent's controls (movement keys, camera) to the circuit;
+    /// never blocks (a full mailbox is counted there and the next frame retries).
+    pub fn control(&self, control: AgentControl) {
+        let _ = self.net.circuit.addr.try_send(control);
+    }
+
+    /// The embedded region, if this session started one.
+    pub fn embedded(&self) -> Option<&SimHandle> {
+        self.sim.as_ref().map(|(h, _)| h)
+    }
+
+    /// Logs out and stops the actors and the embedded region.
+    pub fn shutdown(self) -> bool {
+        let logged_out = self.net.logout().unwrap_or(false);
+        let HeadlessSession { runtime, .. } = self.net;
+        runtime.shutdown();
+        if let Some((handle, rt)) = self.sim {
+            rt.block_on(handle.shutdown());
+        }
+        logged_out
+    }
+}

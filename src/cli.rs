@@ -1,0 +1,120 @@
+//! The command line: `kestrel [OPTIONS]`, `kestrel sim …`, `kestrel governor replay …`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::PerformanceProfile;
+use crate::sim::SimConfig;
+
+/// Kestrel: a viewer for Second Life-compatible worlds. With no login
+/// options it starts the embedded region on loopback and logs in to it.
+#[derive(Debug, Parser)]
+#[command(name = "kestrel", version, about, long_about = None)]
+pub struct Cli {
+    /// A tool instead of the viewer.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The viewer's options.
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// Kestrel's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the embedded region simulator on its own (prints its login URI).
+    Sim(SimConfig),
+}
+
+/// How the viewer runs.
+#[derive(Debug, Clone, Args)]
+pub struct ViewArgs {
+    /// No window: connect, (optionally) render offscreen, print one JSON line.
+    #[arg(long)]
+    pub headless: bool,
+    /// The grid's login URI; without it the embedded region is used.
+    #[arg(long, requires_all = ["first", "last", "password"])]
+    pub login_uri: Option<String>,
+    /// Avatar first name.
+    #[arg(long)]
+    pub first: Option<String>,
+    /// Avatar last name.
+    #[arg(long)]
+    pub last: Option<String>,
+    /// Password (for the embedded region: its `--password`, default `kestrel`).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Headless: seconds to stay connected (circuit-only run), or the longest
+    /// wait for the region's content before rendering (with --frames).
+    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+    pub seconds: f64,
+    /// Headless: render this many frames offscreen after the region arrived.
+    #[arg(long, requires = "headless")]
+    pub frames: Option<u32>,
+    /// Headless: write the last frame to this PNG file.
+    #[arg(long, requires = "headless")]
+    pub screenshot: Option<PathBuf>,
+    /// Window or offscreen width, pixels.
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub width: u32,
+    /// Window or offscreen height, pixels.
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub height: u32,
+    /// Use this performance profile now (and save it).
+    #[arg(long, value_parser = parse_profile)]
+    pub profile: Option<PerformanceProfile>,
+    /// Impair the embedded region's wire: loss, duplication, reordering, latency.
+    #[command(flatten)]
+    pub embedded: EmbeddedArgs,
+}
+
+/// Options for the embedded region when the viewer starts it.
+#[derive(Debug, Clone, Args)]
+pub struct EmbeddedArgs {
+    /// Number of prims in the embedded region.
+    #[arg(long = "sim-objects", default_value_t = 300)]
+    pub objects: usize,
+    /// Wire impairment, applied both ways at the embedded region.
+    #[command(flatten)]
+    pub impairment: crate::sim::config::ImpairmentConfig,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.0..=86_400.0).contains(&v) {
+        return Err(format!("{v} is outside 0..86400 seconds"));
+    }
+    Ok(v)
+}
+
+fn parse_profile(s: &str) -> Result<PerformanceProfile, String> {
+    s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_arguments_are_refused_with_a_reason() {
+        let e = Cli::try_parse_from(["kestrel", "--seconds", "-3"]).unwrap_err();
+        assert!(e.to_string().contains("outside 0..86400"), "{e}");
+        let e = Cli::try_parse_from(["kestrel", "--profile", "ultra"]).unwrap_err();
+        assert!(e.to_string().contains("unknown profile"), "{e}");
+        let e = Cli::try_parse_from(["kestrel", "--login-uri", "http://x/"]).unwrap_err();
+        assert!(e.to_string().contains("--first"), "{e}");
+        let e = Cli::try_parse_from(["kestrel", "--frames", "3"]).unwrap_err();
+        assert!(e.to_string().contains("--headless"), "{e}");
+    }
+
+    #[test]
+    fn no_arguments_means_the_embedded_region_in_a_window() {
+        let cli = Cli::try_parse_from(["kestrel"]).unwrap();
+        assert!(cli.command.is_none());
+        assert!(!cli.view.headless);
+        assert!(cli.view.login_uri.is_none());
+    }
+}

@@ -1,0 +1,332 @@
+//! Prim volumes: a profile swept along a path into an indexed mesh, the
+//! way Second Life's `LLVolume` builds them, at unit size (-0.5..0.5).
+
+use glam::{Vec2, Vec3};
+use kestrel_protocol::object_data::PrimShape;
+
+use super::cap::triangulate_cap;
+use super::lod::Lod;
+use super::params::VolumeParams;
+use super::path::{Path, Ring, build_path};
+use super::profile::{Cap, ProfileFace, ProfileFaceKind, build_profile};
+use super::{MeshData, Vertex};
+
+/// Which part of a prim a face is. The position of a face in
+/// [`PrimVolume::faces`] is its texture-entry index (SL's order: top cap,
+/// outer sides, hollow, bottom cap, cut walls; absent faces are skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrimFaceKind {
+    /// The cap where the path ends (the top of a box).
+    Top,
+    /// An outer side; `side` is the profile edge (0 for round profiles).
+    Outer {
+        /// Profile edge index (0..4 for squares, 0..3 for triangles).
+        side: u8,
+    },
+    /// The hollow's wall.
+    Inner,
+    /// The cap where the path begins (the bottom of a box).
+    Bottom,
+    /// The profile-cut wall at the cut's begin.
+    ProfileBegin,
+    /// The profile-cut wall at the cut's end.
+    ProfileEnd,
+}
+
+/// A contiguous run of triangles belonging to one prim face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrimFace {
+    /// What the face is.
+    pub kind: PrimFaceKind,
+    /// First index (into [`MeshData::indices`]) of the face's triangles.
+    pub first_index: u32,
+    /// Number of indices (three per triangle).
+    pub index_count: u32,
+}
+
+/// A prim mesh with its faces (for per-face textures).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrimVolume {
+    /// All faces' vertices and triangles.
+    pub mesh: MeshData,
+    /// The faces in texture-entry order.
+    pub faces: Vec<PrimFace>,
+}
+
+/// Builds the unit-size mesh of `shape` at `lod`. Pure and deterministic;
+/// out-of-range or non-finite parameters are clamped, never rejected.
+pub fn build_prim_mesh(shape: &PrimShape, lod: Lod) -> MeshData {
+    build_prim_volume(shape, lod).mesh
+}
+
+/// [`build_prim_mesh`] at every level, coarsest first (index = [`Lod::index`]).
+pub fn prim_lods(shape: &PrimShape) -> [MeshData; 4] {
+    Lod::ALL.map(|lod| build_prim_mesh(shape, lod))
+}
+
+/// Builds the unit-size mesh of `shape` at `lod`, with its face ranges.
+pub fn build_prim_volume(shape: &PrimShape, lod: Lod) -> PrimVolume {
+    let params = VolumeParams::from_shape(shape);
+    let detail = lod.detail();
+    let split = params.split(detail);
+    let profile = build_profile(&params, detail, split);
+    let path = build_path(&params, detail, split, profile.turn_segments);
+
+    let mut b = Builder::default();
+    let first = path.rings[0];
+    let last = path.rings[path.rings.len() - 1];
+    if !path.closed {
+        b.cap(&profile.cap, &last, true);
+    }
+    let mut walls = Vec::new();
+    let mut i = 0;
+    while i < profile.faces.len() {
+        let face = &profile.faces[i];
+        match face.kind {
+            ProfileFaceKind::Outer { side } => {
+                let start = b.mesh.indices.len();
+                b.side(face, &path);
+                b.finish_face(PrimFaceKind::Outer { side }, start);
+                i += 1;
+            }
+            ProfileFaceKind::Inner => {
+                // The hollow is one prim face even when its polygon edges
+                // are shaded flat.
+                let start = b.mesh.indices.len();
+                while i < profile.faces.len() && profile.faces[i].kind == ProfileFaceKind::Inner {
+                    b.side(&profile.faces[i], &path);
+                    i += 1;
+                }
+                b.finish_face(PrimFaceKind::Inner, start);
+            }
+            ProfileFaceKind::CutBegin | ProfileFaceKind::CutEnd => {
+                walls.push(face);
+                i += 1;
+            }
+        }
+    }
+    if !path.closed {
+        b.cap(&profile.cap, &first, false);
+    }
+    for wall in walls {
+        let start = b.mesh.indices.len();
+        b.side(wall, &path);
+        let kind = if wall.kind == ProfileFaceKind::CutBegin {
+            PrimFaceKind::ProfileBegin
+        } else {
+            PrimFaceKind::ProfileEnd
+        };
+        b.finish_face(kind, start);
+    }
+    PrimVolume {
+        mesh: b.mesh,
+        faces: b.faces,
+    }
+}
+
+/// Accumulates faces into one mesh.
+#[derive(Default)]
+struct Builder {
+    mesh: MeshData,
+    faces: Vec<PrimFace>,
+    /// Scratch: per-vertex normal sums of the face being built.
+    acc: Vec<Vec3>,
+}
+
+/// Twice the triangle's area along its normal.
+#[inline]
+fn tri_normal(a: Vec3, b: Vec3, c: Vec3) -> Vec3 {
+    (b - a).cross(c - a)
+}
+
+/// Whether two corners coincide: such a triangle has no edges worth
+/// keeping and is dropped. (Collinear triangles with distinct corners are
+/// kept: where a cap collapses to a line they still stitch its edges.)
+#[inline]
+fn collapsed(a: Vec3, b: Vec3, c: Vec3) -> bool {
+    a == b || b == c || a == c
+}
+
+fn pos(v: &Vertex) -> Vec3 {
+    Vec3::from_array(v.position)
+}
+
+impl Builder {
+    /// Records the face made of the indices pushed since `start`, if any.
+    fn finish_face(&mut self, kind: PrimFaceKind, start: usize) {
+        let count = self.mesh.indices.len() - start;
+        if count > 0 {
+            self.faces.push(PrimFace {
+                kind,
+                first_index: start as u32,
+                index_count: count as u32,
+            });
+        }
+    }
+
+    /// Sweeps one profile face along the path: a grid of rings × points,
+    /// two triangles per cell, normals smoothed within the face.
+    fn side(&mut self, face: &ProfileFace, path: &Path) {
+        let m = face.points.len();
+        let r = path.rings.len();
+        if m < 2 || r < 2 {
+            return;
+        }
+        let base = self.mesh.vertices.len();
+        self.mesh.vertices.reserve(m * r);
+        for ring in &path.rings {
+            // Texture V runs top to bottom (wgpu's convention): the path
+            // start is the bottom of the image.
+            let v = 1.0 - ring.t;
+            for (p, &u) in face.points.iter().zip(&face.u) {
+                self.mesh.vertices.push(Vertex {
+                    position: ring.apply(*p).to_array(),
+                    normal: [0.0; 3],
+                    uv: [u, v],
+                });
+            }
+        }
+        self.acc.clear();
+        self.acc.resize(m * r, Vec3::ZERO);
+        let index_start = self.mesh.indices.len();
+        for ri in 0..r - 1 {
+            for i in 0..m - 1 {
+                let a = ri * m + i;
+                let (b, c, d) = (a + 1, a + m + 1, a + m);
+                // Split along the shorter diagonal: a twisted cell leans,
+                // and its long diagonal would cut across the surface.
+                let v = &self.mesh.vertices;
+                let ac = pos(&v[base + a]).distance_squared(pos(&v[base + c]));
+                let bd = pos(&v[base + b]).distance_squared(pos(&v[base + d]));
+                if bd < ac * (1.0 - 1e-4) {
+                    self.grid_triangle(base, [a, b, d]);
+                    self.grid_triangle(base, [b, c, d]);
+                } else {
+                    self.grid_triangle(base, [a, b, c]);
+                    self.grid_triangle(base, [a, c, d]);
+                }
+            }
+        }
+        if self.mesh.indices.len() == index_start {
+            // Every cell collapsed (a cut wall lying on the axis of a
+            // sphere): the face covers nothing, drop its vertices.
+            self.mesh.vertices.truncate(base);
+            return;
+        }
+        self.weld_seams(base, m, r, face.closed, path.closed);
+        for ri in 0..r {
+            for i in 0..m {
+                let n = self.acc[ri * m + i];
+                let n = if n.length_squared() > 1e-24 {
+                    n.normalize()
+                } else {
+                    fallback_normal(face, i, &path.rings[ri])
+                };
+                self.mesh.vertices[base + ri * m + i].normal = n.to_array();
+            }
+        }
+    }
+
+    /// Emits a triangle of the face grid (local indices) unless it is
+    /// collapsed, adding its area-weighted normal to its corners.
+    fn grid_triangle(&mut self, base: usize, t: [usize; 3]) {
+        let v = &self.mesh.vertices;
+        let [a, b, c] = t.map(|k| pos(&v[base + k]));
+        if collapsed(a, b, c) {
+            return;
+        }
+        let n = tri_normal(a, b, c);
+        for &k in &t {
+            self.acc[k] += n;
+            self.mesh.indices.push((base + k) as u32);
+        }
+    }
+
+    /// Shares normal sums between grid vertices that are the same surface
+    /// point: a collapsed column (a sphere's pole), the seam of a closed
+    /// path (first ring = last ring) and of a closed profile loop.
+    fn weld_seams(
+        &mut self,
+        base: usize,
+        m: usize,
+        r: usize,
+        face_closed: bool,
+        path_closed: bool,
+    ) {
+        let verts = &self.mesh.vertices[base..base + m * r];
+        for i in 0..m {
+            let p0 = verts[i].position;
+            if (1..r).all(|ri| {
+                let q = verts[ri * m + i].position;
+                q[0] == p0[0] && q[1] == p0[1] && q[2] == p0[2]
+            }) {
+                let sum: Vec3 = (0..r).map(|ri| self.acc[ri * m + i]).sum();
+                for ri in 0..r {
+                    self.acc[ri * m + i] = sum;
+                }
+            }
+        }
+        if path_closed {
+            for i in 0..m {
+                let sum = self.acc[i] + self.acc[(r - 1) * m + i];
+                self.acc[i] = sum;
+                self.acc[(r - 1) * m + i] = sum;
+            }
+        }
+        if face_closed {
+            for ri in 0..r {
+                let sum = self.acc[ri * m] + self.acc[ri * m + m - 1];
+                self.acc[ri * m] = sum;
+                self.acc[ri * m + m - 1] = sum;
+            }
+        }
+    }
+
+    /// Adds an end cap on `ring`: facing along the path at its end (`top`),
+    /// against it at its start.
+    fn cap(&mut self, cap: &Cap, ring: &Ring, top: bool) {
+        let (points, tris) = triangulate_cap(cap);
+        let normal = if top { ring.tangent() } else { -ring.tangent() };
+        let normal = normal.normalize_or(Vec3::Z).to_array();
+        let base = self.mesh.vertices.len();
+        for p in &points {
+            // Planar mapping of the profile square; the bottom is mirrored
+            // so the texture reads correctly from below.
+            let u = if top { p.x + 0.5 } else { 0.5 - p.x };
+            self.mesh.vertices.push(Vertex {
+                position: ring.apply(*p).to_array(),
+                normal,
+                uv: [u, 0.5 - p.y],
+            });
+        }
+        let start = self.mesh.indices.len();
+        for t in tris {
+            let t = if top { t } else { [t[0], t[2], t[1]] };
+            let v = &self.mesh.vertices;
+            let [a, b, c] = t.map(|k| pos(&v[base + k as usize]));
+            if collapsed(a, b, c) {
+                continue;
+            }
+            self.mesh.indices.extend(t.map(|k| base as u32 + k));
+        }
+        if self.mesh.indices.len() == start {
+            self.mesh.vertices.truncate(base);
+            return;
+        }
+        let kind = if top {
+            PrimFaceKind::Top
+        } else {
+            PrimFaceKind::Bottom
+        };
+        self.finish_face(kind, start);
+    }
+}
+
+/// A normal for a vertex whose triangles all have zero area (a collapsed
+/// edge): the profile edge's outward normal carried by the ring.
+fn fallback_normal(face: &ProfileFace, i: usize, ring: &Ring) -> Vec3 {
+    let m = face.points.len();
+    let d: Vec2 = face.points[(i + 1).min(m - 1)] - face.points[i.saturating_sub(1)];
+    let n = ring.rot * Vec3::new(d.y, -d.x, 0.0);
+    n.normalize_or(ring.tangent())
+}

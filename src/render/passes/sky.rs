@@ -1,0 +1,89 @@
+//! Sky pass (shaders/sky.wgsl): clears colour and depth, then paints the sky
+//! gradient with one full-screen triangle.
+
+use super::{PipelineSpec, PipelineVariants, Targets, build_variants, shader};
+use crate::render::settings::ShaderQuality;
+
+/// The sky pipelines.
+#[derive(Debug)]
+pub(crate) struct SkyPass {
+    pipelines: PipelineVariants,
+}
+
+impl SkyPass {
+    /// Builds the pipelines for a colour format.
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        globals_layout: &wgpu::BindGroupLayout,
+        color_format: wgpu::TextureFormat,
+    ) -> SkyPass {
+        let module = shader(
+            device,
+            "sky.wgsl",
+            include_str!("../../../shaders/sky.wgsl"),
+        );
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("sky"),
+            bind_group_layouts: &[Some(globals_layout)],
+            immediate_size: 0,
+        });
+        let pipelines = build_variants(
+            device,
+            &PipelineSpec {
+                label: "sky",
+                module: &module,
+                layout: &layout,
+                buffers: &[],
+                color_format,
+                depth_write: false,
+                depth_compare: wgpu::CompareFunction::Always,
+                cull_mode: None,
+            },
+        );
+        SkyPass { pipelines }
+    }
+
+    /// Records the pass; returns the draw calls issued.
+    pub(crate) fn record(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        targets: &Targets<'_>,
+        globals: &wgpu::BindGroup,
+        quality: ShaderQuality,
+        clear: [f32; 3],
+        timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
+    ) -> u32 {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("sky"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: targets.colour,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: f64::from(clear[0]),
+                        g: f64::from(clear[1]),
+                        b: f64::from(clear[2]),
+                        a: 1.0,
+                    }),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: targets.depth,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(1.0),
+                    store: wgpu::StoreOp::Store,
+                }),
+                stencil_ops: None,
+            }),
+            timestamp_writes: timestamps,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(self.pipelines.get(quality));
+        pass.set_bind_group(0, globals, &[]);
+        pass.draw(0..3, 0..1);
+        1
+    }
+}

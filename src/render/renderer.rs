@@ -1,0 +1,320 @@
+//! The frame loop: applies the scene's pending uploads, culls and batches the
+//! instances, writes the per-frame buffers and records the passes. All per-frame
+//! storage (instance vectors, GPU buffers, the uniform buffer) persists, so a
+//! steady-state frame allocates nothing in Kestrel code.
+
+use std::time::Instant;
+
+use super::batch::{CullParams, InstanceBatcher};
+use super::camera::{Camera, Frustum};
+use super::globals::GlobalsUniform;
+use super::gpu::GpuContext;
+use super::gpu_timer::GpuTimer;
+use super::mesh_store::{MeshStore, UploadOutcome};
+use super::passes::overlay::{self, OverlayPass, OverlayTarget};
+use super::passes::prims::PrimsPass;
+use super::passes::sky::SkyPass;
+use super::passes::terrain::{TerrainPass, TerrainSync};
+use super::passes::{DEPTH_FORMAT, Targets};
+use super::scene::RenderScene;
+use super::settings::RenderSettings;
+use super::stats::{FrameStats, PassName};
+
+/// Draws frames into any colour target of the format it was built for.
+#[derive(Debug)]
+pub struct Renderer {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    color_format: wgpu::TextureFormat,
+    width: u32,
+    height: u32,
+    depth: wgpu::TextureView,
+    globals_buffer: wgpu::Buffer,
+    globals: wgpu::BindGroup,
+    sky: SkyPass,
+    terrain: TerrainPass,
+    prims: PrimsPass,
+    meshes: MeshStore,
+    batcher: InstanceBatcher,
+    settings: RenderSettings,
+    timer: Option<GpuTimer>,
+    frame: u64,
+}
+
+impl Renderer {
+    /// Builds pipelines for `color_format` and a depth buffer of `width`×`height`
+    /// (zero sizes are raised to 1).
+    pub fn new(
+        gpu: &GpuContext,
+        color_format: wgpu::TextureFormat,
+        width: u32,
+        height: u32,
+        settings: RenderSettings,
+    ) -> Renderer {
+        let device = gpu.device.clone();
+        let queue = gpu.queue.clone();
+        let globals_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("globals"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: wgpu::BufferSize::new(
+                        std::mem::size_of::<GlobalsUniform>() as u64
+                    ),
+                },
+                count: None,
+            }],
+        });
+        let globals_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("globals"),
+            size: std::mem::size_of::<GlobalsUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let globals = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("globals"),
+            layout: &globals_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: globals_buffer.as_entire_binding(),
+            }],
+        });
+        let (width, height) = (width.max(1), height.max(1));
+        Renderer {
+            depth: create_depth(&device, width, height),
+            sky: SkyPass::new(&device, &globals_layout, color_format),
+            terrain: TerrainPass::new(
+                &device,
+                &queue,
+                &globals_layout,
+                color_format,
+                settings.texture_filtering,
+            ),
+            prims: PrimsPass::new(&device, &globals_layout, color_format),
+            timer: GpuTimer::new(&device, &queue),
+            meshes: MeshStore::default(),
+            batcher: InstanceBatcher::new(),
+            globals_buffer,
+            globals,
+            color_format,
+            width,
+            height,
+            settings,
+            frame: 0,
+            device,
+            queue,
+        }
+    }
+
+    /// Resizes the depth buffer to match a new target size.
+    pub fn resize(&mut self, width: u32, height: u32) {
+        let (width, height) = (width.max(1), height.max(1));
+        if (width, height) != (self.width, self.height) {
+            self.width = width;
+            self.height = height;
+            self.depth = create_depth(&self.device, width, height);
+        }
+    }
+
+    /// Target size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The colour format the pipelines were built for.
+    pub fn color_format(&self) -> wgpu::TextureFormat {
+        self.color_format
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> RenderSettings {
+        self.settings
+    }
+
+    /// Replaces the settings; they apply from the next frame.
+    pub fn set_settings(&mut self, settings: RenderSettings) {
+        if settings.texture_filtering != self.settings.texture_filtering {
+            self.terrain
+                .set_filtering(&self.device, settings.texture_filtering);
+        }
+        self.settings = settings;
+    }
+
+    /// Whether GPU pass times are measured on this device.
+    pub fn gpu_timing_available(&self) -> bool {
+        self.timer.is_some()
+    }
+
+    /// Times the instance buffer has been replaced by a larger one (stays
+    /// constant in a steady state).
+    pub fn instance_buffer_grows(&self) -> u32 {
+        self.prims.instance_buffer_grows()
+    }
+
+    /// Draws one frame of `scene` seen by `camera` into `target` (same size as
+    /// the last [`Renderer::resize`], format [`Renderer::color_format`]), with
+    /// an optional overlay on top. Never waits for the GPU.
+    pub fn render(
+        &mut self,
+        scene: &RenderScene<'_>,
+        camera: &Camera,
+        target: &wgpu::TextureView,
+        overlay: Option<&mut dyn OverlayPass>,
+    ) -> FrameStats {
+        let started = Instant::now();
+        self.frame += 1;
+        let mut stats = FrameStats {
+            frame: self.frame,
+            instances_submitted: scene.instances.len() as u32,
+            ..FrameStats::default()
+        };
+
+        // Drive map callbacks (timestamp readbacks) without blocking.
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        if let Some(t) = &mut self.timer {
+            t.begin_frame(self.frame);
+        }
+
+        self.apply_uploads(scene, &mut stats);
+
+        let far = self.settings.effective_draw_distance();
+        let globals = GlobalsUniform::new(camera, far, &scene.environment);
+        self.queue
+            .write_buffer(&self.globals_buffer, 0, bytemuck::bytes_of(&globals));
+
+        let meshes = &self.meshes;
+        let culled = self.batcher.build(
+            scene.instances,
+            meshes.len(),
+            |k| meshes.lookup(k),
+            &CullParams {
+                eye: camera.position,
+                frustum: Frustum::from_view_projection(globals.view_proj()),
+                draw_distance: far,
+            },
+        );
+        stats.instances_drawn = culled.drawn;
+        stats.instances_culled_distance = culled.culled_distance;
+        stats.instances_culled_frustum = culled.culled_frustum;
+        stats.instances_missing_mesh = culled.missing_mesh;
+        self.prims
+            .upload_instances(&self.device, &self.queue, self.batcher.instance_data());
+
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame"),
+            });
+        let targets = Targets {
+            colour: target,
+            depth: &self.depth,
+        };
+        let quality = self.settings.shader_quality;
+        let writes = |pass| self.timer.as_ref().and_then(|t| t.pass_writes(pass));
+        stats.draw_calls += self.sky.record(
+            &mut encoder,
+            &targets,
+            &self.globals,
+            quality,
+            scene.environment.sky.horizon,
+            writes(PassName::Sky),
+        );
+        let terrain_draws = self.terrain.record(
+            &mut encoder,
+            &targets,
+            &self.globals,
+            quality,
+            writes(PassName::Terrain),
+        );
+        stats.draw_calls += terrain_draws;
+        if terrain_draws > 0 {
+            stats.triangles += self.terrain.triangles();
+        }
+        let prim_draws = self.prims.record(
+            &mut encoder,
+            &targets,
+            &self.globals,
+            quality,
+            self.batcher.batches(),
+            &self.meshes,
+            writes(PassName::Prims),
+        );
+        stats.draw_calls += prim_draws.draw_calls;
+        stats.triangles += prim_draws.triangles;
+        let mut passes_run = 3;
+        if let Some(o) = overlay {
+            let overlay_target = OverlayTarget {
+                view: target,
+                width: self.width,
+                height: self.height,
+                format: self.color_format,
+            };
+            overlay::record(
+                o,
+                &self.device,
+                &self.queue,
+                &mut encoder,
+                overlay_target,
+                writes(PassName::Overlay),
+            );
+            passes_run += 1;
+        }
+        if let Some(t) = &mut self.timer {
+            t.end_frame(&mut encoder, passes_run);
+        }
+        self.queue.submit(Some(encoder.finish()));
+        if let Some(t) = &mut self.timer {
+            t.after_submit();
+            stats.gpu = t.latest();
+        }
+        stats.meshes_resident = self.meshes.len() as u32;
+        stats.cpu_ms = started.elapsed().as_secs_f32() * 1000.0;
+        stats
+    }
+
+    fn apply_uploads(&mut self, scene: &RenderScene<'_>, stats: &mut FrameStats) {
+        for upload in scene.mesh_uploads {
+            match self.meshes.apply_upload(&self.device, upload) {
+                UploadOutcome::Uploaded => stats.meshes_uploaded += 1,
+                UploadOutcome::Unchanged => {}
+                UploadOutcome::Rejected(why) => {
+                    stats.mesh_uploads_rejected += 1;
+                    tracing::warn!(key = upload.key.0, %why, "mesh upload refused");
+                }
+            }
+        }
+        for key in scene.mesh_removals {
+            self.meshes.remove(*key);
+        }
+        match self.terrain.sync(&self.device, scene.terrain) {
+            TerrainSync::Uploaded => stats.meshes_uploaded += 1,
+            TerrainSync::Rejected(why) => {
+                stats.mesh_uploads_rejected += 1;
+                tracing::warn!(%why, "terrain mesh refused");
+            }
+            TerrainSync::Unchanged | TerrainSync::Cleared => {}
+        }
+    }
+}
+
+fn create_depth(device: &wgpu::Device, width: u32, height: u32) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some("depth"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: DEPTH_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        })
+        .create_view(&wgpu::TextureViewDescriptor::default())
+}

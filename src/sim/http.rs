@@ -1,0 +1,222 @@
+//! The simulator's HTTP side (hyper 1): the XML-RPC login at `POST /`, the
+//! seed capability at `POST /caps/<seed>`, the simulator-features
+//! capability at `GET /caps/<seed>/features`, and the event queue at
+//! `POST /caps/<seed>/eq`. Bodies are limited to [`MAX_BODY`]; anything
+//! malformed gets a 4xx with a plain-text reason, never a panic.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::caps::SeedId;
+use super::state::Shared;
+use super::{caps, event_queue, login};
+
+/// Largest request body accepted (a login or an LLSD poll is a few KiB).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Most HTTP connections served at once; more are closed on accept.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// An HTTP answer: status, content type and body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpReply {
+    /// Status code.
+    pub status: StatusCode,
+    /// `Content-Type` header value.
+    pub content_type: &'static str,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+impl HttpReply {
+    /// 200 with an XML body (XML-RPC or LLSD+XML).
+    pub fn xml(status: StatusCode, body: String, content_type: &'static str) -> Self {
+        HttpReply {
+            status,
+            content_type,
+            body: Bytes::from(body),
+        }
+    }
+
+    /// A plain-text error or status message.
+    pub fn text(status: StatusCode, message: impl Into<String>) -> Self {
+        HttpReply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: Bytes::from(message.into()),
+        }
+    }
+}
+
+/// Accepts connections until the task is aborted; aborting drops the
+/// connection set, which aborts every connection (the region "goes away").
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        // Reap finished connections so the set stays bounded.
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match listener.accept().await {
+            Ok(pair) => pair,
+            Err(e) => {
+                tracing::warn!(error = %e, "sim http: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if connections.len() >= MAX_CONNECTIONS {
+            tracing::warn!(%peer, "sim http: too many connections, closing this one");
+            drop(stream);
+            continue;
+        }
+        let shared = shared.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(to_response(handle(req, &shared).await)) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "sim http: connection ended with an error");
+            }
+        });
+    }
+}
+
+fn to_response(reply: HttpReply) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(reply.body));
+    *resp.status_mut() = reply.status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    resp
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Login,
+    Seed(SeedId),
+    Features(SeedId),
+    EventQueue(SeedId),
+}
+
+fn route(method: &Method, path: &str) -> Result<Route, HttpReply> {
+    let not_found = || HttpReply::text(StatusCode::NOT_FOUND, format!("no such resource: {path}"));
+    let wrong_method = |allowed: &str| {
+        HttpReply::text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not served at {path}; use {allowed}"),
+        )
+    };
+    let segments: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let want = |m: Method, r: Route, allowed: &str| {
+        if *method == m {
+            Ok(r)
+        } else {
+            Err(wrong_method(allowed))
+        }
+    };
+    match segments.as_slice() {
+        [] => want(Method::POST, Route::Login, "POST"),
+        ["caps", id] => {
+            let id = id.parse::<SeedId>().map_err(|_| not_found())?;
+            want(Method::POST, Route::Seed(id), "POST")
+        }
+        ["caps", id, "features"] => {
+            let id = id.parse::<SeedId>().map_err(|_| not_found())?;
+            want(Method::GET, Route::Features(id), "GET")
+        }
+        ["caps", id, "eq"] => {
+            let id = id.parse::<SeedId>().map_err(|_| not_found())?;
+            want(Method::POST, Route::EventQueue(id), "POST")
+        }
+        _ => Err(not_found()),
+    }
+}
+
+async fn handle(req: Request<Incoming>, shared: &Shared) -> HttpReply {
+    shared.stats.http_requests.inc();
+    let route = match route(req.method(), req.uri().path()) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            let too_big = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            return if too_big {
+                HttpReply::text(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body is larger than {MAX_BODY} bytes"),
+                )
+            } else {
+                HttpReply::text(
+                    StatusCode::BAD_REQUEST,
+                    format!("could not read the request body: {e}"),
+                )
+            };
+        }
+    };
+    let reply = match route {
+        Route::Login => login::handle(shared, &body),
+        Route::Seed(id) => caps::seed(shared, id, &body),
+        Route::Features(id) => caps::features(shared, id),
+        Route::EventQueue(id) => event_queue::poll(shared, id, &body).await,
+    };
+    if reply.status.is_client_error() {
+        shared.stats.http_rejected.inc();
+        tracing::debug!(status = %reply.status, body = %String::from_utf8_lossy(&reply.body), "sim http: refused a request");
+    }
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_recognised_and_the_rest_is_404_or_405() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(route(&Method::POST, "/"), Ok(Route::Login));
+        assert!(matches!(
+            route(&Method::POST, &format!("/caps/{id}")),
+            Ok(Route::Seed(_))
+        ));
+        assert!(matches!(
+            route(&Method::POST, &format!("/caps/{id}/eq")),
+            Ok(Route::EventQueue(_))
+        ));
+        assert!(matches!(
+            route(&Method::GET, &format!("/caps/{id}/features")),
+            Ok(Route::Features(_))
+        ));
+        assert_eq!(
+            route(&Method::GET, "/").unwrap_err().status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            route(&Method::POST, "/caps/nothex").unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            route(&Method::POST, "/elsewhere").unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

@@ -1,0 +1,419 @@
+//! The region-level messages the simulator sends, built from the region's
+//! state: the handshake, arrival, terrain, statistics, time of day, chat,
+//! kills, logout, and the `ParcelProperties` event-queue body.
+
+use std::sync::Arc;
+
+use glam::Vec3;
+use kestrel_protocol::layer_data::{
+    LAYER_DATA_BLOB_LIMIT, LayerDataError, LayerType, PATCHES_PER_EDGE, decode_land_patches,
+    encode_land_patches_limited,
+};
+use kestrel_protocol::llsd::Llsd;
+use kestrel_protocol::messages::{
+    AgentMovementComplete, ChatFromSimulator, KillObject, LayerData, LogoutReply, RegionHandshake,
+    SimStats, SimulatorViewerTimeMessage, VarBytes, agent_movement_complete, chat_from_simulator,
+    kill_object, layer_data, logout_reply, region_handshake, sim_stats,
+    simulator_viewer_time_message,
+};
+use kestrel_protocol::types::Uuid;
+
+use super::region::{Region, RegionInfo};
+use super::terrain::{REGION_SIZE, WATER_HEIGHT};
+
+/// `SimAccess` of a Mature region.
+pub const SIM_ACCESS_MATURE: u8 = 21;
+
+/// The standard terrain detail textures (dirt, grass, mountain, rock).
+pub const TERRAIN_TEXTURES: [Uuid; 4] = [
+    Uuid::from_u128(0xb8d3965a_ad78_bf43_699b_bff8eca6c975),
+    Uuid::from_u128(0xabb783e6_3e93_26c0_248a_247666855da3),
+    Uuid::from_u128(0x179cdabd_398a_9b6b_1391_4dc333ba321f),
+    Uuid::from_u128(0xbeb169c7_11ea_fff2_efe5_0f24dc881df2),
+];
+
+/// `TimeDilation` of 1.0 as the object messages carry it.
+pub const TIME_DILATION_ONE: u16 = u16::MAX;
+
+/// The version string the simulator reports.
+pub const CHANNEL_VERSION: &str = concat!("Kestrel Embedded Simulator ", env!("CARGO_PKG_VERSION"));
+
+/// `RegionHandshake`.
+pub fn region_handshake(info: &RegionInfo) -> RegionHandshake<'static> {
+    let [t0, t1, t2, t3] = TERRAIN_TEXTURES;
+    RegionHandshake {
+        region_info: region_handshake::RegionInfo {
+            region_flags: 0,
+            sim_access: SIM_ACCESS_MATURE,
+            sim_name: VarBytes::from_text(&info.name),
+            sim_owner: info.owner,
+            is_estate_manager: false,
+            water_height: info.water_height,
+            billable_factor: 1.0,
+            cache_id: info.id,
+            terrain_base0: t0,
+            terrain_base1: t1,
+            terrain_base2: t2,
+            terrain_base3: t3,
+            terrain_detail0: t0,
+            terrain_detail1: t1,
+            terrain_detail2: t2,
+            terrain_detail3: t3,
+            // Sand at the waterline, rock on the hilltops.
+            terrain_start_height00: WATER_HEIGHT - 1.0,
+            terrain_start_height01: WATER_HEIGHT - 1.0,
+            terrain_start_height10: WATER_HEIGHT - 1.0,
+            terrain_start_height11: WATER_HEIGHT - 1.0,
+            terrain_height_range00: 30.0,
+            terrain_height_range01: 30.0,
+            terrain_height_range10: 30.0,
+            terrain_height_range11: 30.0,
+        },
+        region_info2: region_handshake::RegionInfo2 { region_id: info.id },
+        region_info3: region_handshake::RegionInfo3 {
+            cpu_class_id: 1,
+            cpu_ratio: 1,
+            colo_name: VarBytes::from_text("loopback"),
+            product_sku: VarBytes::from_text("kestrel"),
+            product_name: VarBytes::from_text("Kestrel Embedded Region"),
+        },
+        region_info4: vec![region_handshake::RegionInfo4 {
+            region_flags_extended: 0,
+            region_protocols: 0,
+        }],
+    }
+}
+
+/// `AgentMovementComplete`: where the agent stands now.
+pub fn agent_movement_complete(
+    info: &RegionInfo,
+    agent_id: Uuid,
+    session_id: Uuid,
+    position: Vec3,
+) -> AgentMovementComplete<'static> {
+    AgentMovementComplete {
+        agent_data: agent_movement_complete::AgentData {
+            agent_id,
+            session_id,
+        },
+        data: agent_movement_complete::Data {
+            position,
+            look_at: info.spawn_look_at,
+            region_handle: info.handle.0,
+            timestamp: unix_seconds() as u32,
+        },
+        sim_data: agent_movement_complete::SimData {
+            channel_version: VarBytes::from_text(CHANNEL_VERSION),
+        },
+    }
+}
+
+/// The region's terrain as `LayerData` blobs, nearest patches to the spawn
+/// point first; each blob is under [`LAYER_DATA_BLOB_LIMIT`] bytes.
+#[derive(Debug, Clone)]
+pub struct TerrainBlobs {
+    /// (blob, patches in it).
+    pub blobs: Vec<(Vec<u8>, usize)>,
+}
+
+impl TerrainBlobs {
+    /// Encodes all 256 patches of the region's terrain.
+    pub fn encode(region: &Region) -> Result<Arc<TerrainBlobs>, LayerDataError> {
+        let spawn = region.info().spawn.truncate();
+        let mut patches: Vec<(u32, u32)> = (0..PATCHES_PER_EDGE)
+            .flat_map(|y| (0..PATCHES_PER_EDGE).map(move |x| (x, y)))
+            .collect();
+        let size = (REGION_SIZE as u32 / PATCHES_PER_EDGE) as f32;
+        patches.sort_by(|a, b| {
+            let d = |(x, y): (u32, u32)| {
+                let c = glam::Vec2::new((x as f32 + 0.5) * size, (y as f32 + 0.5) * size);
+                c.distance_squared(spawn)
+            };
+            d(*a).total_cmp(&d(*b))
+        });
+        let blobs =
+            encode_land_patches_limited(region.heightfield(), &patches, LAYER_DATA_BLOB_LIMIT)?;
+        let mut out = Vec::with_capacity(blobs.len());
+        for blob in blobs {
+            let n = decode_land_patches(&blob)?.len();
+            out.push((blob, n));
+        }
+        Ok(Arc::new(TerrainBlobs { blobs: out }))
+    }
+
+    /// Total patches over all blobs.
+    pub fn patch_count(&self) -> usize {
+        self.blobs.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// One `LayerData` message carrying a land blob.
+pub fn layer_data(blob: &[u8]) -> LayerData<'static> {
+    LayerData {
+        layer_id: layer_data::LayerID {
+            r#type: LayerType::Land.code(),
+        },
+        layer_data: layer_data::LayerData {
+            data: VarBytes::owned(blob.to_vec()),
+        },
+    }
+}
+
+/// Stat ids of `SimStats` (the viewer's `LL_SIM_STAT_*`).
+mod stat_id {
+    pub const TIME_DILATION: u32 = 0;
+    pub const SIM_FPS: u32 = 1;
+    pub const PHYSICS_FPS: u32 = 2;
+    pub const AGENT_UPDATES: u32 = 3;
+    pub const FRAME_MS: u32 = 4;
+    pub const NUM_TASKS: u32 = 11;
+    pub const NUM_TASKS_ACTIVE: u32 = 12;
+    pub const NUM_AGENTS_MAIN: u32 = 13;
+    pub const NUM_AGENTS_CHILD: u32 = 14;
+    pub const NUM_SCRIPTS_ACTIVE: u32 = 15;
+    pub const PACKETS_IN: u32 = 17;
+    pub const PACKETS_OUT: u32 = 18;
+}
+
+/// Figures reported in `SimStats`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RegionFigures {
+    /// Prims in the region.
+    pub prims: u32,
+    /// Prims moving.
+    pub active_prims: u32,
+    /// Agents in the region.
+    pub agents: u32,
+    /// AgentUpdates handled per second.
+    pub agent_updates_per_s: f32,
+    /// Datagrams in per second.
+    pub packets_in_per_s: f32,
+    /// Datagrams out per second.
+    pub packets_out_per_s: f32,
+}
+
+/// `SimStats`.
+pub fn sim_stats(info: &RegionInfo, f: &RegionFigures) -> SimStats {
+    use stat_id::*;
+    let stat = |stat_id, stat_value| sim_stats::Stat {
+        stat_id,
+        stat_value,
+    };
+    SimStats {
+        region: sim_stats::Region {
+            region_x: info.handle.global_x() / REGION_SIZE as u32,
+            region_y: info.handle.global_y() / REGION_SIZE as u32,
+            region_flags: 0,
+            object_capacity: 15_000,
+        },
+        stat: vec![
+            stat(TIME_DILATION, 1.0),
+            stat(SIM_FPS, 45.0),
+            stat(PHYSICS_FPS, 45.0),
+            stat(AGENT_UPDATES, f.agent_updates_per_s),
+            stat(FRAME_MS, 1.0),
+            stat(NUM_TASKS, f.prims as f32),
+            stat(NUM_TASKS_ACTIVE, f.active_prims as f32),
+            stat(NUM_AGENTS_MAIN, f.agents as f32),
+            stat(NUM_AGENTS_CHILD, 0.0),
+            stat(NUM_SCRIPTS_ACTIVE, 0.0),
+            stat(PACKETS_IN, f.packets_in_per_s),
+            stat(PACKETS_OUT, f.packets_out_per_s),
+        ],
+        pid_stat: sim_stats::PidStat {
+            pid: std::process::id() as i32,
+        },
+        region_info: vec![sim_stats::RegionInfo {
+            region_flags_extended: 0,
+        }],
+    }
+}
+
+/// Length of the region's day, seconds (four hours, as on the main grid).
+pub const SECONDS_PER_DAY: u32 = 4 * 3600;
+
+/// `SimulatorViewerTimeMessage`: a fixed, pleasant late-morning sun that
+/// crawls along its arc with the region's clock.
+pub fn time_message(region_seconds: f64) -> SimulatorViewerTimeMessage {
+    // Start at 40 % of the day's arc and move at the real day length.
+    let phase = 0.4 + (region_seconds / f64::from(SECONDS_PER_DAY)) as f32;
+    let angle = phase * std::f32::consts::TAU;
+    let sun = Vec3::new(angle.cos() * 0.6, 0.35, angle.sin().abs().max(0.35)).normalize();
+    let omega = std::f32::consts::TAU / SECONDS_PER_DAY as f32;
+    SimulatorViewerTimeMessage {
+        time_info: simulator_viewer_time_message::TimeInfo {
+            usec_since_start: (region_seconds * 1e6) as u64,
+            sec_per_day: SECONDS_PER_DAY,
+            sec_per_year: SECONDS_PER_DAY * 11,
+            sun_direction: sun,
+            sun_phase: angle,
+            sun_ang_velocity: Vec3::new(0.0, 0.0, omega),
+        },
+    }
+}
+
+/// Who is speaking in [`chat`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatSource {
+    /// The region itself (source type 0).
+    System,
+    /// An avatar (1).
+    Agent,
+    /// An object (2).
+    Object,
+}
+
+/// `ChatFromSimulator`.
+pub fn chat(
+    from_name: &str,
+    source: ChatSource,
+    source_id: Uuid,
+    chat_type: u8,
+    position: Vec3,
+    message: &str,
+) -> ChatFromSimulator<'static> {
+    ChatFromSimulator {
+        chat_data: chat_from_simulator::ChatData {
+            from_name: VarBytes::from_text(from_name),
+            source_id,
+            owner_id: source_id,
+            source_type: match source {
+                ChatSource::System => 0,
+                ChatSource::Agent => 1,
+                ChatSource::Object => 2,
+            },
+            chat_type,
+            audible: 1,
+            position,
+            message: VarBytes::from_text(message),
+        },
+    }
+}
+
+/// `KillObject` for the given local ids.
+pub fn kill_object(ids: &[u32]) -> KillObject {
+    KillObject {
+        object_data: ids
+            .iter()
+            .map(|&id| kill_object::ObjectData { id })
+            .collect(),
+    }
+}
+
+/// `LogoutReply`.
+pub fn logout_reply(agent_id: Uuid, session_id: Uuid) -> LogoutReply {
+    LogoutReply {
+        agent_data: logout_reply::AgentData {
+            agent_id,
+            session_id,
+        },
+        inventory_data: vec![logout_reply::InventoryData { item_id: Uuid::NIL }],
+    }
+}
+
+/// The `ParcelProperties` event-queue body for the one parcel covering the
+/// whole region (a subset of the fields a region sends: identity, extent,
+/// prim counts, flags and the landing point).
+pub fn parcel_properties(info: &RegionInfo, prims: usize) -> Llsd {
+    let size = REGION_SIZE as f64;
+    let vec3 =
+        |x: f64, y: f64, z: f64| Llsd::Array(vec![Llsd::Real(x), Llsd::Real(y), Llsd::Real(z)]);
+    let parcel = Llsd::new_map()
+        .with("LocalID", Llsd::Integer(1))
+        .with("Name", Llsd::String(format!("{} Commons", info.name)))
+        .with(
+            "Desc",
+            Llsd::String("The whole region: village, hills and bay.".into()),
+        )
+        .with("OwnerID", Llsd::Uuid(info.owner))
+        .with("GroupID", Llsd::Uuid(Uuid::NIL))
+        .with("IsGroupOwned", Llsd::Boolean(false))
+        .with("Area", Llsd::Integer((REGION_SIZE * REGION_SIZE) as i32))
+        .with("AABBMin", vec3(0.0, 0.0, 0.0))
+        .with("AABBMax", vec3(size, size, 0.0))
+        // 64 × 64 cells of 4 m, one bit each: all of them in this parcel.
+        .with(
+            "Bitmap",
+            Llsd::Binary(vec![0xFF; (REGION_SIZE / 4) * (REGION_SIZE / 4) / 8]),
+        )
+        .with("SequenceID", Llsd::Integer(0))
+        .with("RequestResult", Llsd::Integer(0))
+        .with("SnapSelection", Llsd::Boolean(false))
+        .with("MaxPrims", Llsd::Integer(15_000))
+        .with("SimWideMaxPrims", Llsd::Integer(15_000))
+        .with("TotalPrims", Llsd::Integer(prims as i32))
+        .with("SimWideTotalPrims", Llsd::Integer(prims as i32))
+        .with("OwnerPrims", Llsd::Integer(prims as i32))
+        .with("ParcelFlags", Llsd::Integer(PARCEL_FLAGS))
+        .with("LandingType", Llsd::Integer(2))
+        .with(
+            "UserLocation",
+            vec3(
+                info.spawn.x as f64,
+                info.spawn.y as f64,
+                info.spawn.z as f64,
+            ),
+        )
+        .with(
+            "UserLookAt",
+            vec3(
+                info.spawn_look_at.x as f64,
+                info.spawn_look_at.y as f64,
+                info.spawn_look_at.z as f64,
+            ),
+        )
+        .with("MusicURL", Llsd::String(String::new()))
+        .with("MediaURL", Llsd::String(String::new()))
+        .with("Status", Llsd::Integer(0));
+    Llsd::new_map()
+        .with("ParcelData", Llsd::Array(vec![parcel]))
+        .with(
+            "AgeVerificationBlock",
+            Llsd::Array(vec![
+                Llsd::new_map().with("RegionDenyAgeUnverified", Llsd::Boolean(false)),
+            ]),
+        )
+}
+
+/// Allow fly, create objects, landmarks, scripts, voice; show in search.
+const PARCEL_FLAGS: i32 = 0x0000_0001 | 0x0000_0002 | 0x0000_0008 | 0x0000_0040 | 0x2000_0000;
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kestrel_protocol::layer_data::Heightfield;
+    use std::time::Instant;
+
+    #[test]
+    fn terrain_blobs_cover_all_256_patches_and_decode_back() {
+        let region = Region::new("T", 1, 0, Instant::now());
+        let blobs = TerrainBlobs::encode(&region).expect("encodes");
+        assert_eq!(blobs.patch_count(), 256);
+        let mut seen = std::collections::HashSet::new();
+        let mut rebuilt = Heightfield::flat(0.0);
+        for (blob, n) in &blobs.blobs {
+            assert!(blob.len() <= LAYER_DATA_BLOB_LIMIT);
+            let patches = decode_land_patches(blob).expect("decodes");
+            assert_eq!(patches.len(), *n);
+            for p in patches {
+                assert!(seen.insert((p.x, p.y)));
+                rebuilt.apply_patch(&p).expect("applies");
+            }
+        }
+        // The compressed terrain is close to the generated one.
+        let worst = rebuilt
+            .as_slice()
+            .iter()
+            .zip(region.heightfield().as_slice())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 0.5, "worst height error {worst} m");
+    }
+}
