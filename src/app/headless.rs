@@ -58,9 +58,12 @@ pub fn run_headless_circuit(target: LoginTarget, seconds: f64) -> Result<Headles
 /// The camera a headless run looks through: from the south-west corner,
 /// high up, toward the middle of the region.
 pub fn overview_camera(aspect: f32) -> Camera {
+    // Above the village's south-east edge looking across it toward the
+    // stone circle: the village sits inside even the Low draw distance, the
+    // hills and the circle beyond it only inside Balanced and High.
     Camera::look_at(
-        glam::Vec3::new(40.0, 20.0, 90.0),
-        glam::Vec3::new(150.0, 140.0, 22.0),
+        glam::Vec3::new(140.0, 92.0, 46.0),
+        glam::Vec3::new(100.0, 140.0, 24.0),
         FOV_Y,
         aspect,
     )
@@ -140,7 +143,7 @@ pub fn run_headless_render(
 /// Waits until the whole terrain has arrived and the object count has
 /// held still for half a second (the region has sent what it has), or
 /// until `limit`.
-fn wait_for_region(session: &Session, limit: Duration) {
+pub fn wait_for_region(session: &Session, limit: Duration) {
     let start = Instant::now();
     let mut last = (usize::MAX, usize::MAX);
     let mut steady_since = Instant::now();

@@ -6,7 +6,10 @@ mod headless;
 mod session;
 mod window;
 
-pub use headless::{RenderReport, run_headless_circuit, run_headless_render};
+pub use headless::{
+    FOV_Y, RenderReport, overview_camera, run_headless_circuit, run_headless_render,
+    wait_for_region,
+};
 pub use session::{AppError, LoginTarget, Session};
 pub use window::run_windowed;
 
