@@ -39,6 +39,43 @@ impl Message for Work {
     type Result = ();
 }
 
+/// Holds the actor's thread until the gate opens (to time the two sides apart).
+struct Block(Gate);
+impl actix::Message for Block {
+    type Result = ();
+}
+impl Message for Block {
+    type Result = ();
+}
+
+#[derive(Clone, Default)]
+struct Gate(Arc<(std::sync::Mutex<(bool, bool)>, std::sync::Condvar)>);
+
+impl Gate {
+    /// Called by the handler: say "blocked", wait for "open".
+    fn block(&self) {
+        let (lock, cv) = &*self.0;
+        let mut g = lock.lock().unwrap();
+        g.0 = true;
+        cv.notify_all();
+        while !g.1 {
+            g = cv.wait(g).unwrap();
+        }
+    }
+    fn wait_blocked(&self) {
+        let (lock, cv) = &*self.0;
+        let mut g = lock.lock().unwrap();
+        while !g.0 {
+            g = cv.wait(g).unwrap();
+        }
+    }
+    fn open(&self) {
+        let (lock, cv) = &*self.0;
+        lock.lock().unwrap().1 = true;
+        cv.notify_all();
+    }
+}
+
 /// The handler logic both actors run.
 #[inline]
 fn work(sum: &mut u64, value: u64, handled: &AtomicU64) {
@@ -66,6 +103,13 @@ impl actix::Handler<Work> for Plain {
             let _ = h.lock().record(msg.sent_at.elapsed().as_nanos() as u64);
         }
         work(&mut self.sum, msg.value, &self.handled);
+    }
+}
+
+impl actix::Handler<Block> for Plain {
+    type Result = ();
+    fn handle(&mut self, msg: Block, _: &mut Self::Context) {
+        msg.0.block();
     }
 }
 
@@ -164,6 +208,42 @@ impl Handles<Work> for Instrumented {
     }
 }
 
+impl Handles<Block> for Instrumented {
+    fn handle(
+        &mut self,
+        msg: &Block,
+        _: &mut Durable<(u64, Arc<AtomicU64>)>,
+        _: &mut Ctx<'_, Self>,
+    ) {
+        msg.0.block();
+    }
+}
+
+/// One side at a time: the sender's cost per message (the actor is held, so
+/// no wake-ups), then the actor's (the queue is full, so it never waits).
+/// Returns (send ns/msg, handle ns/msg).
+fn split<S, B, W>(send: S, block: B, wait_handled: W) -> (f64, f64)
+where
+    S: Fn(u64),
+    B: Fn(Gate),
+    W: Fn(),
+{
+    const N: u64 = 1000;
+    let gate = Gate::default();
+    block(gate.clone());
+    gate.wait_blocked();
+    let t = Instant::now();
+    for i in 0..N {
+        send(i);
+    }
+    let sending = t.elapsed().as_nanos() as f64 / N as f64;
+    let t = Instant::now();
+    gate.open();
+    wait_handled();
+    let handling = t.elapsed().as_nanos() as f64 / N as f64;
+    (sending, handling)
+}
+
 struct InstrumentedSystem {
     addr: Addr<Instrumented>,
     handled: Arc<AtomicU64>,
@@ -235,7 +315,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Throughput ratio (alternating rounds) and wait-time percentiles.
 fn summary() {
-    const ROUNDS: usize = 15;
+    const ROUNDS: usize = 31;
     let plain = PlainSystem::start(None);
     let instrumented = InstrumentedSystem::start("summary");
     plain.run_batch(BATCH);
@@ -250,6 +330,57 @@ fn summary() {
         i.push(BATCH as f64 / t.elapsed().as_secs_f64());
     }
     let (p, i) = (median(p), median(i));
+
+    // Each side alone.
+    let (mut ps, mut ph, mut is, mut ih) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let target = plain.handled.load(Ordering::Acquire) + 1000;
+        let (s, h) = split(
+            |v| {
+                let msg = Work {
+                    value: v,
+                    sent_at: Instant::now(),
+                };
+                assert!(plain.addr.try_send(msg).is_ok(), "plain mailbox full");
+            },
+            |g| plain.addr.try_send(Block(g)).map_err(|_| ()).unwrap(),
+            || {
+                while plain.handled.load(Ordering::Acquire) < target {
+                    std::hint::spin_loop();
+                }
+            },
+        );
+        ps.push(s);
+        ph.push(h);
+        let target = instrumented.handled.load(Ordering::Acquire) + 1000;
+        let (s, h) = split(
+            |v| {
+                let msg = Work {
+                    value: v,
+                    sent_at: Instant::now(),
+                };
+                assert!(
+                    instrumented.addr.try_send(msg).is_ok(),
+                    "instrumented mailbox full"
+                );
+            },
+            |g| {
+                instrumented
+                    .addr
+                    .try_send(Block(g))
+                    .map_err(|_| ())
+                    .unwrap()
+            },
+            || {
+                while instrumented.handled.load(Ordering::Acquire) < target {
+                    std::hint::spin_loop();
+                }
+            },
+        );
+        is.push(s);
+        ih.push(h);
+    }
+    let (ps, ph, is, ih) = (median(ps), median(ph), median(is), median(ih));
     drop(plain);
 
     // Wait times: a timestamped plain actor vs the instrumented mailbox's own histogram.
@@ -274,6 +405,27 @@ fn summary() {
         "ratio         : {:.3} (instrumented / plain; instrumentation costs {:.1} %)",
         i / p,
         (1.0 - i / p) * 100.0
+    );
+    println!(
+        "sender side   : plain {ps:.0} ns/msg   instrumented {is:.0} ns/msg   (+{:.0} ns; actor held, 1000 sends)",
+        is - ps
+    );
+    println!(
+        "actor side    : plain {ph:.0} ns/msg   instrumented {ih:.0} ns/msg   (+{:.0} ns; 1000 queued messages)",
+        ih - ph
+    );
+    // What one clock read costs here (three per message: enqueue, handling start and end).
+    let clock = quanta::Clock::new();
+    let t = Instant::now();
+    let mut acc = 0u64;
+    for _ in 0..1_000_000 {
+        let a = clock.raw();
+        acc = acc.wrapping_add(clock.delta_as_nanos(0, a));
+    }
+    black_box(acc);
+    println!(
+        "clock read    : {:.1} ns (quanta; std Instant::now is the fallback)",
+        t.elapsed().as_nanos() as f64 / 1e6
     );
     println!(
         "wait p50/p99  : plain {:.1} / {:.1} µs   instrumented {:.1} / {:.1} µs   ({} / {} messages)",

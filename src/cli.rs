@@ -25,6 +25,17 @@ pub struct Cli {
 pub enum Command {
     /// Run the embedded region simulator on its own (prints its login URI).
     Sim(SimConfig),
+    /// The ScalingGovernor's offline tools.
+    #[command(subcommand)]
+    Governor(GovernorCommand),
+}
+
+/// `kestrel governor …`.
+#[derive(Debug, Subcommand)]
+pub enum GovernorCommand {
+    /// Replay a frame-time trace through the governor: one JSON line per
+    /// profile change, then a summary line; optionally plot it.
+    Replay(crate::governor::ReplayArgs),
 }
 
 /// How the viewer runs.
@@ -61,9 +72,23 @@ pub struct ViewArgs {
     /// Window or offscreen height, pixels.
     #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(16..=8192))]
     pub height: u32,
+    /// Window: open with the editor panels shown (F1 toggles them).
+    #[arg(long, conflicts_with = "headless")]
+    pub editor: bool,
+    /// Window: open on the login screen (fields prefilled from --login-uri,
+    /// --first, --last) instead of logging in from the command line; it also
+    /// offers "Use the embedded region".
+    #[arg(long, conflicts_with = "headless")]
+    pub login_screen: bool,
     /// Use this performance profile now (and save it).
     #[arg(long, value_parser = parse_profile)]
     pub profile: Option<PerformanceProfile>,
+    /// Load a plugin: an in-process example by name (`chat-logger`,
+    /// `region-stats`, `faulty`) or an isolated plugin by executable path,
+    /// with comma-separated ARGS after a colon (`faulty:panic-every-update`).
+    /// Repeatable.
+    #[arg(long = "plugin", value_name = "NAME_OR_PATH[:ARGS]")]
+    pub plugins: Vec<String>,
     /// Impair the embedded region's wire: loss, duplication, reordering, latency.
     #[command(flatten)]
     pub embedded: EmbeddedArgs,
@@ -100,7 +125,7 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_refused_with_a_reason() {
-        let e = Cli::try_parse_from(["kestrel", "--seconds", "-3"]).unwrap_err();
+        let e = Cli::try_parse_from(["kestrel", "--seconds=-3"]).unwrap_err();
         assert!(e.to_string().contains("outside 0..86400"), "{e}");
         let e = Cli::try_parse_from(["kestrel", "--profile", "ultra"]).unwrap_err();
         assert!(e.to_string().contains("unknown profile"), "{e}");

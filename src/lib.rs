@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod editor;
 pub mod governor;
 pub mod mesh;
 pub mod render;

@@ -4,13 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kestrel::app::{self, LoginTarget, Session};
-use kestrel::cli::{Cli, Command, ViewArgs};
+use kestrel::cli::{Cli, Command, GovernorCommand, ViewArgs};
 use kestrel::config::{
     ConfigDir, HardwareInfo, LoadOutcome, PerformanceProfile, PerformanceSettings, ProfileTable,
     UserSettings, detect_profile,
 };
+use kestrel::editor::{DEFAULT_LOGIN_URI, LoginForm, LoginScreen, WindowStart};
 use kestrel::sim::SimConfig;
 use kestrel_actors::circuit::LoginParams;
+use kestrel_actors::plugin::{PluginSupervisor, PluginSupervisorConfig};
 use kestrel_protocol::login::StartLocation;
 
 fn main() -> ExitCode {
@@ -32,20 +34,34 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(Command::Sim(config)) = cli.command {
-        let rt = tokio::runtime::Runtime::new()?;
-        rt.block_on(kestrel::sim::run(config))?;
-        return Ok(());
+    match cli.command {
+        Some(Command::Sim(config)) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(kestrel::sim::run(config))?;
+            return Ok(());
+        }
+        Some(Command::Governor(GovernorCommand::Replay(replay))) => {
+            kestrel::governor::run_replay(&replay, &mut std::io::stdout().lock())?;
+            return Ok(());
+        }
+        None => {}
     }
     let args = cli.view;
+    // Plugins run on the PluginSupervisor's own threads for the whole run.
+    let plugins = PluginSupervisor::start(PluginSupervisorConfig::default())?;
+    for spec in &args.plugins {
+        plugins
+            .load_str(spec)
+            .map_err(|e| format!("--plugin {spec}: {e}"))?;
+    }
     let settings = load_settings(&args);
     let target = login_target(&args);
     if args.headless {
-        let json = match args.frames {
+        let mut json = match args.frames {
             None if args.screenshot.is_none() => {
-                serde_json::to_string(&app::run_headless_circuit(target, args.seconds)?)?
+                serde_json::to_value(app::run_headless_circuit(target, args.seconds)?)?
             }
-            frames => serde_json::to_string(&app::run_headless_render(
+            frames => serde_json::to_value(app::run_headless_render(
                 target,
                 settings,
                 args.seconds,
@@ -54,14 +70,52 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 args.screenshot.clone(),
             )?)?,
         };
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert(
+                "plugins".into(),
+                serde_json::to_value(plugins.snapshot().status_list())?,
+            );
+        }
+        plugins.shutdown();
         println!("{json}");
         return Ok(());
     }
-    let session = Session::start(target)?;
-    session.connect(std::time::Duration::from_secs(60))?;
-    let result = app::run_windowed(&session, &settings, args.width, args.height);
-    session.shutdown();
-    Ok(result?)
+    let start = if args.login_screen {
+        WindowStart::LoginScreen(login_screen(&args, target))
+    } else {
+        let session = Session::start(target)?;
+        session.connect(std::time::Duration::from_secs(60))?;
+        WindowStart::Connected(session)
+    };
+    app::run_windowed(start, &settings, args.width, args.height, args.editor)?;
+    Ok(())
+}
+
+/// The login screen, prefilled from the arguments; its "Use the embedded
+/// region" button starts the region the arguments describe.
+fn login_screen(args: &ViewArgs, target: LoginTarget) -> LoginScreen {
+    let embedded = match target {
+        LoginTarget::Embedded(config) => config,
+        LoginTarget::Grid(_) => SimConfig {
+            object_count: args.embedded.objects,
+            impairment: args.embedded.impairment.clone(),
+            ..SimConfig::default()
+        },
+    };
+    let form = LoginForm {
+        login_uri: args
+            .login_uri
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LOGIN_URI.to_owned()),
+        first: args.first.clone().unwrap_or_default(),
+        last: args.last.clone().unwrap_or_default(),
+        // Without --login-uri, --password is the embedded region's.
+        password: match &args.login_uri {
+            Some(_) => args.password.clone().unwrap_or_default(),
+            None => String::new(),
+        },
+    };
+    LoginScreen::new(form, embedded)
 }
 
 /// The login the arguments ask for: a grid, or the embedded region.

@@ -14,7 +14,9 @@ use kestrel::sim::objects::LocalId as SimId;
 use kestrel::sim::region::Region;
 use kestrel::sim::region_messages::{TerrainBlobs, kill_object, layer_data};
 use kestrel::sim::stats::SimStats;
-use kestrel_protocol::messages::{ImprovedTerseObjectUpdate, Message, improved_terse_object_update};
+use kestrel_protocol::messages::{
+    ImprovedTerseObjectUpdate, Message, improved_terse_object_update,
+};
 
 fn region() -> Region {
     Region::new("Fold", 3, 300, Instant::now())
@@ -53,19 +55,44 @@ fn recorded_object_stream_folds_into_the_regions_tables() {
     assert_eq!(malformed, 0);
     assert_eq!(tables.object_count(), region.prims().len());
     for p in region.prims() {
-        let o = tables.get(LocalId(p.local_id.0)).expect("every prim arrived");
+        let o = tables
+            .get(LocalId(p.local_id.0))
+            .expect("every prim arrived");
         assert_eq!(o.full_id, p.full_id);
-        assert_eq!(o.parent.map(|l| l.0), p.parent.map(|l| l.0), "link of {}", p.name);
-        assert!((o.scale - p.scale).abs().max_element() < 1e-4, "scale of {}", p.name);
-        let world = tables.world_transform(o.local_id).expect("transform resolves");
+        assert_eq!(
+            o.parent.map(|l| l.0),
+            p.parent.map(|l| l.0),
+            "link of {}",
+            p.name
+        );
+        assert!(
+            (o.scale - p.scale).abs().max_element() < 1e-4,
+            "scale of {}",
+            p.name
+        );
+        let world = tables
+            .world_transform(o.local_id)
+            .expect("transform resolves");
         let at = world.w_axis.truncate();
         let want = world_position(&region, p.local_id);
-        assert!((at - want).length() < 0.01, "{} at {at} want {want}", p.name);
+        assert!(
+            (at - want).length() < 0.01,
+            "{} at {at} want {want}",
+            p.name
+        );
         assert_eq!(o.shape.path, p.shape.path, "path of {}", p.name);
         assert_eq!(o.shape.profile, p.shape.profile, "profile of {}", p.name);
-        assert!((o.shape.profile_hollow - p.shape.profile_hollow).abs() < 0.001, "hollow of {}", p.name);
+        assert!(
+            (o.shape.profile_hollow - p.shape.profile_hollow).abs() < 0.001,
+            "hollow of {}",
+            p.name
+        );
         for c in 0..3 {
-            assert!((o.colour[c] - p.colour.0[c]).abs() <= 1.0 / 255.0 + 1e-6, "colour of {}", p.name);
+            assert!(
+                (o.colour[c] - p.colour.0[c]).abs() <= 1.0 / 255.0 + 1e-6,
+                "colour of {}",
+                p.name
+            );
         }
     }
 }
@@ -77,18 +104,32 @@ fn terse_updates_move_and_kills_remove_link_sets() {
     for m in object_stream(&region) {
         tables.apply(&m);
     }
-    let movers: Vec<_> = region.prims().iter().filter(|p| p.motion.is_some() && p.parent.is_none()).collect();
+    let movers: Vec<_> = region
+        .prims()
+        .iter()
+        .filter(|p| p.motion.is_some() && p.parent.is_none())
+        .collect();
     assert!(!movers.is_empty(), "the demo region has moving prims");
     let terse = ImprovedTerseObjectUpdate {
-        region_data: improved_terse_object_update::RegionData { region_handle: region.info().handle.0, time_dilation: 65535 },
-        object_data: movers.iter().map(|p| terse_block(p, 2.5).unwrap()).collect(),
+        region_data: improved_terse_object_update::RegionData {
+            region_handle: region.info().handle.0,
+            time_dilation: 65535,
+        },
+        object_data: movers
+            .iter()
+            .map(|p| terse_block(p, 2.5).unwrap())
+            .collect(),
     };
     let changes = tables.apply(&Message::from(terse));
     assert_eq!(changes.objects.len(), movers.len());
     for p in &movers {
         let want = p.pose_at(2.5).position;
         let got = tables.get(LocalId(p.local_id.0)).unwrap().position;
-        assert!((got - want).length() < 0.01, "{} moved to {got}, want {want}", p.name);
+        assert!(
+            (got - want).length() < 0.01,
+            "{} moved to {got}, want {want}",
+            p.name
+        );
     }
 
     let root = region
@@ -96,10 +137,18 @@ fn terse_updates_move_and_kills_remove_link_sets() {
         .iter()
         .find(|r| r.parent.is_none() && region.prims().iter().any(|c| c.parent == Some(r.local_id)))
         .expect("a link set");
-    let family = 1 + region.prims().iter().filter(|c| c.parent == Some(root.local_id)).count();
+    let family = 1 + region
+        .prims()
+        .iter()
+        .filter(|c| c.parent == Some(root.local_id))
+        .count();
     let before = tables.object_count();
     let changes = tables.apply(&Message::from(kill_object(&[root.local_id.0])));
-    assert_eq!(changes.removed.len(), family, "the root and its children are removed");
+    assert_eq!(
+        changes.removed.len(),
+        family,
+        "the root and its children are removed"
+    );
     assert_eq!(tables.object_count(), before - family);
     assert!(tables.get(LocalId(root.local_id.0)).is_none());
 }
@@ -121,9 +170,21 @@ fn layer_data_from_the_simulator_reproduces_its_heightfield() {
     for py in 0..16u32 {
         for px in 0..16u32 {
             let (a, b) = (want.patch(px, py).unwrap(), got.patch(px, py).unwrap());
-            let (lo, hi) = a.iter().fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
-            let rms = (a.iter().zip(b.iter()).map(|(x, y)| (x - y).powi(2)).sum::<f32>() / 256.0).sqrt();
-            assert!(rms <= 0.0164 * (hi - lo) + 0.01, "patch ({px},{py}) rms {rms} range {}", hi - lo);
+            let (lo, hi) = a
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+            let rms = (a
+                .iter()
+                .zip(b.iter())
+                .map(|(x, y)| (x - y).powi(2))
+                .sum::<f32>()
+                / 256.0)
+                .sqrt();
+            assert!(
+                rms <= 0.0164 * (hi - lo) + 0.01,
+                "patch ({px},{py}) rms {rms} range {}",
+                hi - lo
+            );
         }
     }
 }

@@ -62,7 +62,10 @@ async fn the_handshake_delivers_all_terrain_and_every_object_exactly_once() {
     assert_eq!(s.region_prims, 300);
     assert_eq!(c.prims.len(), 300);
     assert_eq!(c.object_blocks, 300, "each prim arrived exactly once");
-    assert_eq!(s.object_updates_sent, 300);
+    assert_eq!(
+        s.object_updates_sent, 301,
+        "300 prims and the agent's own avatar"
+    );
     assert!(
         c.compressed_blocks > 0 && c.compressed_blocks < 300,
         "both update kinds: {}",

@@ -18,7 +18,16 @@ struct Base {
 
 static BASE: OnceLock<Base> = OnceLock::new();
 
+#[inline]
 fn base() -> &'static Base {
+    match BASE.get() {
+        Some(b) => b,
+        None => base_slow(),
+    }
+}
+
+#[cold]
+fn base_slow() -> &'static Base {
     BASE.get_or_init(|| {
         // Calibrates the counter against the OS clock once (a few ms).
         let clock = quanta::Clock::new();

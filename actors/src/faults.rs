@@ -282,6 +282,8 @@ pub(crate) struct Injection {
 /// The live fault state of one actor (owned by its supervisor).
 #[derive(Debug)]
 pub(crate) struct FaultInjector {
+    /// False when the spec injects nothing (the per-message check).
+    active: bool,
     spec: FaultSpec,
     attempts: u64,
     rng: SplitMix64,
@@ -291,6 +293,7 @@ pub(crate) struct FaultInjector {
 impl FaultInjector {
     pub(crate) fn new(spec: FaultSpec) -> Self {
         Self {
+            active: !spec.is_empty(),
             stall_once_pending: spec.stall_ms.is_some() && spec.stall_prob.is_none(),
             rng: SplitMix64::new(spec.seed),
             attempts: 0,
@@ -301,9 +304,14 @@ impl FaultInjector {
     /// Decide the faults of the next handling attempt.
     #[inline]
     pub(crate) fn next_attempt(&mut self) -> Injection {
-        if self.spec.is_empty() {
+        if !self.active {
             return Injection::default();
         }
+        self.next_attempt_slow()
+    }
+
+    #[cold]
+    fn next_attempt_slow(&mut self) -> Injection {
         self.attempts += 1;
         let mut out = Injection::default();
         if let Some(ms) = self.spec.stall_ms {

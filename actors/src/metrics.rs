@@ -34,6 +34,7 @@ pub enum ActorState {
 }
 
 impl ActorState {
+    #[inline]
     fn from_u8(v: u8) -> Self {
         match v {
             0 => Self::Starting,
@@ -209,6 +210,7 @@ impl MailboxMetrics {
         self.actor.0.escalations.load(Ordering::Acquire)
     }
     /// The actor's lifecycle state.
+    #[inline]
     pub fn state(&self) -> ActorState {
         ActorState::from_u8(self.state.load(Ordering::Acquire))
     }

@@ -240,7 +240,16 @@ impl<A: SupervisedActor> Supervisor<A> {
 
     /// After a successful handler: start its `wait_for` futures (in the
     /// order made), then, if it hung, restart once they are done.
+    #[inline]
     fn commit_waits(&mut self, restart: bool, ctx: &mut actix::Context<Self>) {
+        if self.deferred_waits.is_empty() && !restart {
+            return;
+        }
+        self.commit_waits_slow(restart, ctx);
+    }
+
+    #[cold]
+    fn commit_waits_slow(&mut self, restart: bool, ctx: &mut actix::Context<Self>) {
         if self.deferred_waits.is_empty() {
             if restart {
                 self.fail(None, ctx);

@@ -2,13 +2,19 @@
 //! an orbit camera, and turns keys into agent movement.
 //!
 //! Keys: W/↑ forward, S/↓ back, A/← and D/→ turn, E/PgUp up, C/PgDn down,
-//! F toggles flying, Esc quits. Drag with the left mouse button to orbit,
-//! wheel to zoom.
+//! F toggles flying, Esc quits, F1 shows or hides the editor. Drag with the
+//! left mouse button to orbit, wheel to zoom. Input that egui takes (a click
+//! on a panel, typing into a text box) does not reach the avatar or camera.
+//!
+//! The window opens either on a connected session or on the login screen,
+//! which logs in on its own thread; the scene shows once the session arrives.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use glam::{Quat, Vec3};
 use kestrel_actors::circuit::{AgentCamera, AgentControl, ControlFlags};
+use kestrel_actors::telemetry::{FrameSink, FrameTiming};
 use winit::event::{ElementState, KeyEvent, WindowEvent};
 use winit::keyboard::{KeyCode, PhysicalKey};
 use winit::window::Window;
@@ -16,8 +22,10 @@ use winit::window::Window;
 use super::headless::FOV_Y;
 use super::session::{AppError, Session};
 use crate::config::PerformanceSettings;
+use crate::editor::{Editor, EditorSources, EguiPass, WindowStart};
 use crate::render::{
-    AppControl, Environment, OrbitCamera, WindowApp, WindowFrame, WindowOptions, run_window,
+    AppControl, Environment, GpuContext, OrbitCamera, OverlayPass, Renderer, WindowApp,
+    WindowFrame, WindowOptions, run_window,
 };
 use crate::scene::SceneView;
 
@@ -35,8 +43,15 @@ struct Keys {
     down: bool,
 }
 
-struct ViewerWindow<'a> {
-    session: &'a Session,
+struct ViewerWindow {
+    session: Option<Session>,
+    login: Option<crate::editor::LoginScreen>,
+    egui: Option<EguiPass>,
+    editor: Editor,
+    sources: EditorSources,
+    frames: Option<FrameSink>,
+    /// A session connected before the window opened, attached on the first frame.
+    pending: Option<Session>,
     view: SceneView,
     orbit: OrbitCamera,
     keys: Keys,
@@ -46,7 +61,7 @@ struct ViewerWindow<'a> {
     last_frame: Instant,
 }
 
-impl ViewerWindow<'_> {
+impl ViewerWindow {
     fn flags(&self) -> ControlFlags {
         let k = self.keys;
         let mut f = ControlFlags::default();
@@ -107,24 +122,91 @@ impl ViewerWindow<'_> {
         let changed = self
             .sent
             .is_none_or(|s| s.flags != control.flags || s.body_rotation.angle_between(body) > 0.02);
-        if changed {
-            self.session.control(control);
+        if changed && let Some(session) = &self.session {
+            session.control(control);
             self.sent = Some(control);
+        }
+    }
+
+    /// Takes over a connected session: the editor reads its telemetry
+    /// (started here on the session's runtime), registry and circuit.
+    fn attach(&mut self, session: Session, window: &Window) {
+        let runtime = session.net.runtime.handle();
+        match kestrel_actors::telemetry::spawn(&runtime) {
+            Ok(t) => {
+                self.sources.telemetry = Some(t.latest);
+                self.frames = Some(t.frames);
+            }
+            Err(e) => tracing::warn!("telemetry actor did not start: {e}"),
+        }
+        self.sources.registry = Some(Arc::clone(runtime.registry()));
+        self.sources.circuit = Some(session.net.circuit.stats.clone());
+        window.set_title(&format!("Kestrel — {}", session.login.login_uri));
+        self.session = Some(session);
+        self.login = None;
+    }
+
+    /// Whether an event egui saw should still reach the camera and avatar.
+    /// Releases always do (a key or button held before egui took focus must
+    /// not stay held); cursor moves do (the orbit only turns during its own drag).
+    fn passes_through(event: &WindowEvent, consumed: bool) -> bool {
+        if !consumed {
+            return true;
+        }
+        match event {
+            WindowEvent::KeyboardInput { event, .. } => event.state == ElementState::Released,
+            WindowEvent::MouseInput { state, .. } => *state == ElementState::Released,
+            WindowEvent::CursorMoved { .. } | WindowEvent::CursorLeft { .. } => true,
+            _ => false,
         }
     }
 }
 
-impl WindowApp for ViewerWindow<'_> {
-    fn window_event(&mut self, _window: &Window, event: &WindowEvent) -> AppControl {
+impl WindowApp for ViewerWindow {
+    fn started(&mut self, gpu: &GpuContext, window: &Arc<Window>, renderer: &mut Renderer) {
+        self.egui = Some(EguiPass::new(&gpu.device, window, renderer.color_format()));
+    }
+
+    fn window_event(&mut self, window: &Window, event: &WindowEvent) -> AppControl {
+        if matches!(event, WindowEvent::CloseRequested) {
+            return AppControl::Exit;
+        }
+        if let WindowEvent::KeyboardInput { event: key, .. } = event
+            && key.state == ElementState::Pressed
+            && !key.repeat
+            && key.physical_key == PhysicalKey::Code(KeyCode::F1)
+        {
+            self.editor.toggle();
+            return AppControl::Continue;
+        }
+        let consumed = match &mut self.egui {
+            Some(egui) => egui.on_window_event(window, event),
+            None => false,
+        };
+        if !Self::passes_through(event, consumed) {
+            return AppControl::Continue;
+        }
         self.orbit.handle_event(event);
         match event {
-            WindowEvent::KeyboardInput { event, .. } => self.key(event),
-            WindowEvent::CloseRequested => AppControl::Exit,
+            WindowEvent::KeyboardInput { event, .. } if self.session.is_some() => self.key(event),
+            WindowEvent::KeyboardInput { event, .. }
+                if event.physical_key == PhysicalKey::Code(KeyCode::Escape)
+                    && event.state == ElementState::Pressed =>
+            {
+                AppControl::Exit
+            }
             _ => AppControl::Continue,
         }
     }
 
     fn draw(&mut self, frame: &mut WindowFrame<'_>) {
+        let arrived = match self.pending.take() {
+            Some(s) => Some(s),
+            None => self.login.as_mut().and_then(|l| l.poll()),
+        };
+        if let Some(session) = arrived {
+            self.attach(session, frame.window());
+        }
         let now = Instant::now();
         let dt = (now - self.last_frame).as_secs_f32().min(0.1);
         self.last_frame = now;
@@ -134,38 +216,74 @@ impl WindowApp for ViewerWindow<'_> {
         if self.keys.right {
             self.yaw -= TURN_RATE * dt;
         }
-        self.view.update(&self.session.scene);
-        let agent = *self.session.scene.agent.load();
-        if agent.known {
-            self.orbit.target = agent.position + Vec3::Z;
+        if let Some(session) = &self.session {
+            self.view.update(&session.scene);
+            let agent = *session.scene.agent.load();
+            if agent.known {
+                self.orbit.target = agent.position + Vec3::Z;
+            }
         }
         let camera = self.orbit.camera(FOV_Y, frame.aspect());
-        frame.render(
-            &self.view.render_scene(Environment::default()),
-            &camera,
-            None,
-        );
-        self.view.frame_done();
+        let ViewerWindow {
+            login,
+            egui,
+            editor,
+            sources,
+            view,
+            ..
+        } = self;
+        if let Some(egui) = egui.as_mut() {
+            egui.run(frame.window(), |ui| {
+                if let Some(login) = login.as_mut() {
+                    login.ui(ui);
+                }
+                editor.ui(ui, sources);
+            });
+        }
+        let overlay = egui.as_mut().map(|e| e as &mut dyn OverlayPass);
+        let stats = frame.render(&view.render_scene(Environment::default()), &camera, overlay);
+        view.frame_done();
+        let gpu_ms = stats.gpu.map(|g| g.total_ms());
+        editor.record_frame(stats.frame, stats.cpu_ms, gpu_ms);
+        if let Some(sink) = &self.frames {
+            sink.record(FrameTiming::new(stats.frame, stats.cpu_ms));
+        }
         self.send_controls(self.orbit.target, camera.position);
     }
 }
 
-/// Runs the viewer in a window until it is closed.
+/// Runs the viewer in a window until it is closed: on a connected session,
+/// or on the login screen. Shuts the session down at the end.
 pub fn run_windowed(
-    session: &Session,
+    start: WindowStart,
     settings: &PerformanceSettings,
     width: u32,
     height: u32,
+    editor_open: bool,
 ) -> Result<(), AppError> {
+    let (session, login) = match start {
+        WindowStart::Connected(session) => (Some(session), None),
+        WindowStart::LoginScreen(login) => (None, Some(login)),
+    };
+    let title = match &session {
+        Some(s) => format!("Kestrel — {}", s.login.login_uri),
+        None => "Kestrel — log in".to_owned(),
+    };
     let options = WindowOptions {
-        title: format!("Kestrel — {}", session.login.login_uri),
+        title,
         width,
         height,
         vsync: true,
         settings: super::render_settings(settings),
     };
     let mut app = ViewerWindow {
-        session,
+        session: None,
+        login,
+        egui: None,
+        editor: Editor::new(editor_open),
+        sources: EditorSources::default(),
+        frames: None,
+        pending: session,
         view: SceneView::new(2048),
         orbit: OrbitCamera::new(Vec3::new(128.0, 128.0, 25.0), 30.0, -2.3, 0.35),
         keys: Keys::default(),
@@ -174,6 +292,14 @@ pub fn run_windowed(
         sent: None,
         last_frame: Instant::now(),
     };
-    run_window(options, &mut app)?;
-    Ok(())
+    let result = run_window(options, &mut app);
+    // A session that never reached a frame (the window failed to open) is
+    // still shut down.
+    for session in [app.session.take(), app.pending.take()]
+        .into_iter()
+        .flatten()
+    {
+        session.shutdown();
+    }
+    Ok(result?)
 }

@@ -223,12 +223,21 @@ fn draw(
     let columns = pw.max(1.0) as usize;
     let mut lo = vec![f64::INFINITY; columns];
     let mut hi = vec![f64::NEG_INFINITY; columns];
+    let mut prev: Option<(usize, f64)> = None;
     for smp in samples {
         let col = (((smp.t_ms - x0) / (x1 - x0)) * columns as f64) as usize;
         let col = col.min(columns - 1);
         let cost = smp.cost_ms();
         lo[col] = lo[col].min(cost);
         hi[col] = hi[col].max(cost);
+        // Join a column to the previous frame so a jump reads as one line.
+        if let Some((pc, pcost)) = prev
+            && pc != col
+        {
+            lo[col] = lo[col].min(pcost);
+            hi[col] = hi[col].max(pcost);
+        }
+        prev = Some((col, cost));
     }
     for (i, (&a, &b)) in lo.iter().zip(&hi).enumerate() {
         if a.is_finite() {
@@ -258,8 +267,13 @@ fn draw(
             format!("headroom < {:.2} ms", th.headroom_limit_ms()),
         ),
     ];
-    for (v, color, dashed, label) in &limits {
+    for (v, color, dashed, _) in &limits {
         c.line(pl, sy(*v), pl + pw, sy(*v), *color, *dashed);
+    }
+    // Labels on a white box, after all lines, so the frames never hide them.
+    for (v, color, _, label) in &limits {
+        let lw = c.text_width(label);
+        c.fill_rect(pl + pw - 10.0 - lw, sy(*v) - 19.0, lw + 8.0, 17.0, WHITE);
         c.text(pl + pw - 6.0, sy(*v) - 5.0, label, *color, Anchor::End);
     }
 

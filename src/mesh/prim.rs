@@ -139,6 +139,15 @@ fn tri_normal(a: Vec3, b: Vec3, c: Vec3) -> Vec3 {
     (b - a).cross(c - a)
 }
 
+/// The interior angles at `a`, `b` and `c`.
+fn corner_angles(a: Vec3, b: Vec3, c: Vec3) -> [f32; 3] {
+    let angle = |p: Vec3, q: Vec3, r: Vec3| {
+        let (u, v) = ((q - p).normalize_or_zero(), (r - p).normalize_or_zero());
+        u.dot(v).clamp(-1.0, 1.0).acos()
+    };
+    [angle(a, b, c), angle(b, c, a), angle(c, a, b)]
+}
+
 /// Whether two corners coincide: such a triangle has no edges worth
 /// keeping and is dropped. (Collinear triangles with distinct corners are
 /// kept: where a cap collapses to a line they still stitch its edges.)
@@ -228,16 +237,20 @@ impl Builder {
     }
 
     /// Emits a triangle of the face grid (local indices) unless it is
-    /// collapsed, adding its area-weighted normal to its corners.
+    /// collapsed, adding its unit normal to each corner weighted by the
+    /// corner's angle. (Angle weighting, unlike area weighting, lets a
+    /// big face not drown a small one: at the tip of a flat ellipse both
+    /// sides count equally, so the normal stays between them.)
     fn grid_triangle(&mut self, base: usize, t: [usize; 3]) {
         let v = &self.mesh.vertices;
         let [a, b, c] = t.map(|k| pos(&v[base + k]));
         if collapsed(a, b, c) {
             return;
         }
-        let n = tri_normal(a, b, c);
-        for &k in &t {
-            self.acc[k] += n;
+        let weights = corner_angles(a, b, c);
+        let n = tri_normal(a, b, c).normalize_or_zero();
+        for (&k, w) in t.iter().zip(weights) {
+            self.acc[k] += n * w;
             self.mesh.indices.push((base + k) as u32);
         }
     }

@@ -437,10 +437,10 @@ pub(crate) fn build_profile(p: &VolumeParams, detail: f32, split: u32) -> Profil
         if let Some(last) = outer.last_mut() {
             last.pos = first;
         }
-        if let Some(&h0) = hole.first() {
-            if let Some(last) = hole.last_mut() {
-                last.pos = h0.pos;
-            }
+        if let Some(&h0) = hole.first()
+            && let Some(last) = hole.last_mut()
+        {
+            last.pos = h0.pos;
         }
     }
     // SL turns the profile half a turn on circular paths; negating both

@@ -205,7 +205,11 @@ pub fn tiles_for_patch(
     let tiles = (size / TILE_SIZE) as u32;
     let span = |p: u32| {
         let t = p / per_tile;
-        let lo = if p % per_tile == 0 && t > 0 { t - 1 } else { t };
+        let lo = if p.is_multiple_of(per_tile) && t > 0 {
+            t - 1
+        } else {
+            t
+        };
         let hi = if p % per_tile == per_tile - 1 && t + 1 < tiles {
             t + 1
         } else {
@@ -223,14 +227,14 @@ pub fn tiles_for_patch(
 }
 
 fn check_stride(stride: usize, span: usize) -> Result<(), TerrainMeshError> {
-    if stride == 0 || span % stride != 0 {
+    if stride == 0 || !span.is_multiple_of(stride) {
         return Err(TerrainMeshError::BadStride { stride, span });
     }
     Ok(())
 }
 
 fn check_tiled(size: usize) -> Result<(), TerrainMeshError> {
-    if size == 0 || size % TILE_SIZE != 0 {
+    if size == 0 || !size.is_multiple_of(TILE_SIZE) {
         return Err(TerrainMeshError::BadSize {
             size,
             unit: TILE_SIZE,

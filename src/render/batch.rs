@@ -102,7 +102,9 @@ impl InstanceBatcher {
                 continue;
             };
             let (centre, radius) = world_sphere(&inst.model, bounds);
-            if centre.distance(params.eye) - radius > params.draw_distance {
+            // Entirely beyond the draw distance; squared to spare a sqrt per instance.
+            let reach = params.draw_distance + radius;
+            if centre.distance_squared(params.eye) > reach * reach {
                 counts.culled_distance += 1;
                 continue;
             }

@@ -15,7 +15,7 @@ use super::passes::overlay::{self, OverlayPass, OverlayTarget};
 use super::passes::prims::PrimsPass;
 use super::passes::sky::SkyPass;
 use super::passes::terrain::{TerrainPass, TerrainSync};
-use super::passes::{DEPTH_FORMAT, Targets};
+use super::passes::{DEPTH_FORMAT, PassInputs, Targets};
 use super::scene::RenderScene;
 use super::settings::RenderSettings;
 use super::stats::{FrameStats, PassName};
@@ -208,36 +208,31 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("frame"),
             });
-        let targets = Targets {
-            colour: target,
-            depth: &self.depth,
+        let inputs = PassInputs {
+            targets: Targets {
+                colour: target,
+                depth: &self.depth,
+            },
+            globals: &self.globals,
+            quality: self.settings.shader_quality,
         };
-        let quality = self.settings.shader_quality;
         let writes = |pass| self.timer.as_ref().and_then(|t| t.pass_writes(pass));
         stats.draw_calls += self.sky.record(
             &mut encoder,
-            &targets,
-            &self.globals,
-            quality,
+            &inputs,
             scene.environment.sky.horizon,
             writes(PassName::Sky),
         );
-        let terrain_draws = self.terrain.record(
-            &mut encoder,
-            &targets,
-            &self.globals,
-            quality,
-            writes(PassName::Terrain),
-        );
+        let terrain_draws = self
+            .terrain
+            .record(&mut encoder, &inputs, writes(PassName::Terrain));
         stats.draw_calls += terrain_draws;
         if terrain_draws > 0 {
             stats.triangles += self.terrain.triangles();
         }
         let prim_draws = self.prims.record(
             &mut encoder,
-            &targets,
-            &self.globals,
-            quality,
+            &inputs,
             self.batcher.batches(),
             &self.meshes,
             writes(PassName::Prims),

@@ -86,7 +86,7 @@ impl Default for Environment {
 }
 
 /// One frame's worth of world for the renderer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RenderScene<'a> {
     /// Terrain, if any is known yet.
     pub terrain: Option<TerrainSource<'a>>,
@@ -98,16 +98,4 @@ pub struct RenderScene<'a> {
     pub instances: &'a [PrimInstance],
     /// Sun and sky.
     pub environment: Environment,
-}
-
-impl Default for RenderScene<'_> {
-    fn default() -> Self {
-        RenderScene {
-            terrain: None,
-            mesh_uploads: &[],
-            mesh_removals: &[],
-            instances: &[],
-            environment: Environment::default(),
-        }
-    }
 }

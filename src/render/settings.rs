@@ -16,20 +16,15 @@ pub enum ShaderQuality {
 }
 
 /// The sampler used for every texture the renderer samples (today: the terrain detail texture).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Filtering {
     /// Linear within a mip level, nearest between levels.
     Bilinear,
     /// Linear within and between mip levels.
+    #[default]
     Trilinear,
     /// Trilinear plus anisotropic filtering with this many samples (clamped to 1..=16).
     Anisotropic(u8),
-}
-
-impl Default for Filtering {
-    fn default() -> Self {
-        Filtering::Trilinear
-    }
 }
 
 impl Filtering {

@@ -230,14 +230,17 @@ impl UdpServer {
             .filter_map(|v| avatar_block(v).ok())
             .collect();
         if let Some(c) = self.circuits.get_mut(&addr) {
-            c.enqueue(
+            let n = blocks.len() as u64;
+            if c.enqueue(
                 ObjectUpdate {
                     region_data: region_data.clone(),
                     object_data: blocks,
                 },
                 Reliability::Reliable,
                 &stats,
-            );
+            ) {
+                stats.object_updates_sent.add(n);
+            }
             let greeting = format!("Welcome to {}, {}!", info.name, c.session.first);
             c.enqueue(
                 chat(
@@ -257,14 +260,16 @@ impl UdpServer {
             .values_mut()
             .filter(|c| c.addr != addr && c.in_world())
         {
-            c.enqueue(
+            if c.enqueue(
                 ObjectUpdate {
                     region_data: region_data.clone(),
                     object_data: mine.clone(),
                 },
                 Reliability::Reliable,
                 &stats,
-            );
+            ) {
+                stats.object_updates_sent.add(mine.len() as u64);
+            }
         }
         self.maybe_start_stream(addr);
     }

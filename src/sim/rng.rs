@@ -44,7 +44,7 @@ impl SplitMix64 {
             return 0;
         }
         // Multiply-shift keeps the bias below 2^-32 for any realistic n.
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 

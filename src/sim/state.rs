@@ -71,10 +71,10 @@ impl Sessions {
             self.remove(old.circuit_code);
         }
         while self.order.len() >= MAX_SESSIONS {
-            if let Some(code) = self.order.pop_front() {
-                if let Some(s) = self.by_code.remove(&code) {
-                    s.events.close();
-                }
+            if let Some(code) = self.order.pop_front()
+                && let Some(s) = self.by_code.remove(&code)
+            {
+                s.events.close();
             }
         }
         self.order.push_back(session.circuit_code);

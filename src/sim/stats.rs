@@ -102,7 +102,8 @@ sim_stats! {
     reliable_abandoned,
     /// Terrain patches sent in LayerData (first sends only, per circuit).
     terrain_patches_sent,
-    /// Full object updates sent (one per prim per circuit; RequestMultipleObjects re-sends count too).
+    /// Object blocks sent in `ObjectUpdate` / `ObjectUpdateCompressed`:
+    /// one per prim or avatar per circuit, re-requests included.
     object_updates_sent,
     /// Object blocks in ImprovedTerseObjectUpdate messages.
     terse_updates_sent,

@@ -312,10 +312,10 @@ impl UdpServer {
         self.timers.next_tick = now + TICK;
 
         for c in self.circuits.values_mut() {
-            if let Some(a) = c.avatar.as_mut() {
-                if a.controls != 0 || a.velocity != glam::Vec3::ZERO {
-                    c.avatar_dirty |= a.step(&self.region, dt);
-                }
+            if let Some(a) = c.avatar.as_mut()
+                && (a.controls != 0 || a.velocity != glam::Vec3::ZERO)
+            {
+                c.avatar_dirty |= a.step(&self.region, dt);
             }
         }
         if now >= self.timers.next_avatar_terse {

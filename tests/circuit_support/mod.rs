@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant};
 
 use kestrel::sim::{CircuitInfo, SimConfig, SimHandle, Simulator};
-use kestrel_actors::circuit::{CircuitEvent, CircuitSettings, LoginParams, RetryBackoff};
+use kestrel_actors::circuit::{
+    CapsEvent, CircuitEvent, CircuitSettings, LoginParams, RetryBackoff,
+};
 use kestrel_actors::{ActorName, ActorsConfig, Ctx, Durable, Handles, Message, SupervisedActor};
 use kestrel_protocol::login::StartLocation;
 
@@ -156,6 +158,42 @@ impl Handles<GetEvents> for EventLog {
         d: &mut Durable<Vec<CircuitEvent>>,
         _: &mut Ctx<'_, Self>,
     ) -> Vec<CircuitEvent> {
+        (**d).clone()
+    }
+}
+
+/// Records event-queue events.
+pub struct CapsLog;
+
+impl SupervisedActor for CapsLog {
+    type Durable = Vec<CapsEvent>;
+    fn start(_: &mut Durable<Vec<CapsEvent>>, _: &mut Ctx<'_, Self>) -> Self {
+        CapsLog
+    }
+}
+
+impl Handles<CapsEvent> for CapsLog {
+    fn handle(&mut self, e: &CapsEvent, d: &mut Durable<Vec<CapsEvent>>, _: &mut Ctx<'_, Self>) {
+        if d.len() < 10_000 {
+            d.push(e.clone());
+        }
+    }
+}
+
+/// Ask the caps log for what it has.
+pub struct GetCaps;
+
+impl Message for GetCaps {
+    type Result = Vec<CapsEvent>;
+}
+
+impl Handles<GetCaps> for CapsLog {
+    fn handle(
+        &mut self,
+        _: &GetCaps,
+        d: &mut Durable<Vec<CapsEvent>>,
+        _: &mut Ctx<'_, Self>,
+    ) -> Vec<CapsEvent> {
         (**d).clone()
     }
 }

@@ -33,11 +33,12 @@ use crate::actor::{Ctx, Durable, Handles, SupervisedActor};
 use crate::bus::Latest;
 use crate::mailbox::{Addr, BoxFuture, Recipient, SendError};
 
-/// The circuit's UDP socket, the region's address and the task reading
-/// the socket. Kept in the durable state: a restarted actor keeps its port,
+/// The circuit's UDP socket (a plain non-blocking handle to send with; the
+/// reader task owns a tokio handle of the same socket), the region's address
+/// and the reader. Kept in the durable state: a restarted actor keeps its port,
 /// so the region sees the same circuit.
 pub(crate) struct Link {
-    pub(crate) socket: Arc<UdpSocket>,
+    pub(crate) socket: std::net::UdpSocket,
     pub(crate) peer: SocketAddr,
     reader: tokio::task::JoinHandle<()>,
 }
@@ -283,8 +284,10 @@ impl CircuitActor {
     /// Sends the datagram in `self.out` to the region.
     pub(crate) fn transmit(&mut self, d: &mut CircuitDurable) {
         let Some(link) = &d.link else { return };
-        // A full socket buffer is loss on the wire: reliable packets are resent.
-        if link.socket.try_send_to(&self.out, link.peer).is_err() {
+        // Sent straight through the OS (tokio's try_send_to refuses until the
+        // reactor has seen the socket writable). A full socket buffer is loss
+        // on the wire: reliable packets are resent.
+        if link.socket.send_to(&self.out, link.peer).is_err() {
             d.extra.send_errors += 1;
         }
     }
@@ -435,7 +438,10 @@ impl CircuitActor {
     /// Handles one datagram from the region: reliability first, then the
     /// session's own messages, then subscribers.
     fn on_datagram(&mut self, dg: &Datagram, d: &mut CircuitDurable, ctx: &mut Ctx<'_, Self>) {
-        let Some(link) = &d.link else { return };
+        let Some(link) = &d.link else {
+            d.extra.foreign += 1;
+            return;
+        };
         if dg.from != link.peer || !d.circuit_open() {
             d.extra.foreign += 1;
             return;
@@ -493,7 +499,7 @@ impl CircuitActor {
 /// Reads datagrams and hands them to the actor's mailbox (waiting when it
 /// is full: the socket buffer then absorbs the burst, and what overflows
 /// is loss the reliability layer recovers). Ends when the actor is gone.
-async fn read_socket(socket: Arc<UdpSocket>, addr: Addr<CircuitActor>, refused: Arc<AtomicU64>) {
+async fn read_socket(socket: UdpSocket, addr: Addr<CircuitActor>, refused: Arc<AtomicU64>) {
     let mut buf = vec![0u8; 65_536];
     loop {
         match socket.recv_from(&mut buf).await {
@@ -520,6 +526,9 @@ async fn read_socket(socket: Arc<UdpSocket>, addr: Addr<CircuitActor>, refused: 
     }
 }
 
+/// Receive buffer asked for the circuit socket, bytes.
+pub const RECEIVE_BUFFER: usize = 2 * 1024 * 1024;
+
 /// Opens the circuit's UDP socket and starts its reader.
 pub(crate) fn open_link(
     peer: SocketAddr,
@@ -527,11 +536,21 @@ pub(crate) fn open_link(
     refused: Arc<AtomicU64>,
 ) -> Result<Link, ConnectError> {
     let bind = |e: std::io::Error| ConnectError::Socket(e.to_string());
-    let std_socket =
-        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0)).map_err(bind)?;
-    std_socket.set_nonblocking(true).map_err(bind)?;
-    let socket = Arc::new(UdpSocket::from_std(std_socket).map_err(bind)?);
-    let reader = actix::spawn(read_socket(socket.clone(), ctx.address(), refused));
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )
+    .map_err(bind)?;
+    // A region sends in bursts (the whole scene on arrival); a larger buffer
+    // turns fewer of them into loss. Best effort: the OS may cap it.
+    let _ = socket.set_recv_buffer_size(RECEIVE_BUFFER);
+    socket.set_nonblocking(true).map_err(bind)?;
+    let any = SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0));
+    socket.bind(&any.into()).map_err(bind)?;
+    let socket: std::net::UdpSocket = socket.into();
+    let receiver = UdpSocket::from_std(socket.try_clone().map_err(bind)?).map_err(bind)?;
+    let reader = actix::spawn(read_socket(receiver, ctx.address(), refused));
     Ok(Link {
         socket,
         peer,

@@ -368,11 +368,11 @@ impl CircuitActor {
         tracing::info!(attempt = d.reconnect_attempt, "reconnecting");
         if d.params.is_some() {
             self.begin_login(d, ctx);
-        } else if let Some(session) = d.session.clone() {
-            if let Err(e) = self.open_circuit(session, d, ctx) {
-                d.last_error = Some(e.to_string());
-                self.schedule_reconnect(d, ctx);
-            }
+        } else if let Some(session) = d.session.clone()
+            && let Err(e) = self.open_circuit(session, d, ctx)
+        {
+            d.last_error = Some(e.to_string());
+            self.schedule_reconnect(d, ctx);
         }
     }
 }

@@ -60,7 +60,8 @@ pub struct CircuitStats {
     pub acks_sent: u64,
     /// Reliable packets in flight now.
     pub in_flight: usize,
-    /// Datagrams from addresses other than the region (ignored).
+    /// Datagrams ignored: from an address other than the region's, or
+    /// arriving while no circuit is open (after a timeout or logout).
     pub foreign_packets: u64,
     /// Datagrams the socket would not take (treated as lost on the wire).
     pub send_errors: u64,

@@ -257,6 +257,7 @@ fn handshake_subscription_duplicates_and_logout() {
     let stats = wait_state(&c, CircuitState::LoggedOut);
     assert!(stats.logout_answered);
     assert_eq!(stats.reliable_lost, 0);
+    assert_eq!(stats.send_errors, 0, "every datagram left the socket");
     rt.shutdown();
 }
 

@@ -204,10 +204,41 @@ pub enum InfoError {
     BadVersion,
 }
 
-/// A 128-bit agent, object or asset key (a UUID), shown in its usual text form.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// A 128-bit agent, object or asset key (a UUID), shown and serialized in
+/// its usual text form (`01234567-89ab-cdef-0123-456789abcdef`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Key(pub u128);
+
+impl Key {
+    /// Parse the text form (32 hex digits, hyphens anywhere ignored).
+    pub fn parse(text: &str) -> Option<Key> {
+        let mut v: u128 = 0;
+        let mut digits = 0;
+        for c in text.chars().filter(|c| *c != '-') {
+            v = (v << 4) | u128::from(c.to_digit(16)?);
+            digits += 1;
+            if digits > 32 {
+                return None;
+            }
+        }
+        (digits == 32).then_some(Key(v))
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Key::parse(&text).ok_or_else(|| {
+            serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"a UUID")
+        })
+    }
+}
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -739,6 +770,13 @@ mod tests {
     fn key_displays_as_uuid() {
         let k = Key(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
         assert_eq!(k.to_string(), "01234567-89ab-cdef-0123-456789abcdef");
+        assert_eq!(Key::parse(&k.to_string()), Some(k));
+        assert_eq!(Key::parse("0123"), None);
+        assert_eq!(Key::parse("x1234567-89ab-cdef-0123-456789abcdef"), None);
+        // Through an internally tagged enum, as on the plugin pipe.
+        let ev = PluginEvent::Chat(ChatEvent::from_wire(b"a", 7, 1, 1, [0.0; 3], b"m"));
+        let json = serde_json::to_string(&ev).unwrap();
+        assert_eq!(serde_json::from_str::<PluginEvent>(&json).unwrap(), ev);
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl PluginSupervisorConfig {
         let base = self.policy.watchdog?;
         Some(match callback {
             super::Callback::Create | super::Callback::Load | super::Callback::Handshake => {
-                self.load_deadline.max(base)
+                self.load_deadline
             }
             _ => base,
         })

@@ -54,6 +54,16 @@ pub(crate) struct Worker {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Who a worker reports as, and where.
+pub(crate) struct WorkerSetup {
+    pub id: PluginId,
+    pub incarnation: u32,
+    /// Enforces the plugin's capabilities.
+    pub ctx: PluginContext,
+    pub counters: Arc<Counters>,
+    pub outcomes: Sender<Outcome>,
+}
+
 /// Why a job was not queued.
 pub(crate) enum QueueError {
     Full,
@@ -62,24 +72,20 @@ pub(crate) enum QueueError {
 
 impl Worker {
     pub(crate) fn spawn(
-        id: PluginId,
-        incarnation: u32,
+        setup: WorkerSetup,
         name: &str,
         start: Start,
-        ctx: PluginContext,
         queue: usize,
-        counters: Arc<Counters>,
-        outcomes: Sender<Outcome>,
     ) -> std::io::Result<Self> {
         let shared = Arc::new(WorkerShared::default());
         let (tx, rx) = crossbeam_channel::bounded(queue.max(1));
         let run = Run {
-            id,
-            incarnation,
+            id: setup.id,
+            incarnation: setup.incarnation,
             shared: shared.clone(),
-            counters,
-            outcomes,
-            ctx,
+            counters: setup.counters,
+            outcomes: setup.outcomes,
+            ctx: setup.ctx,
         };
         let thread = thread::Builder::new()
             .name(format!("plugin-{name}"))

@@ -18,11 +18,16 @@ pub(crate) enum RetireeRunner {
     Child(ChildProcess),
 }
 
-pub(crate) struct Retiree {
+/// Which plugin incarnation a retiree was.
+pub(crate) struct RetireeTag {
     pub id: PluginId,
     pub name: String,
     pub kind: PluginKind,
     pub incarnation: u32,
+}
+
+pub(crate) struct Retiree {
+    pub tag: RetireeTag,
     pub runner: RetireeRunner,
     /// Past this, a worker is abandoned and a child killed.
     pub kill_at: Instant,
@@ -33,7 +38,7 @@ pub(crate) struct Retiree {
     pub reply: Option<Sender<Result<(), ControlError>>>,
 }
 
-impl Retiree {
+impl RetireeTag {
     /// A watchdog event about this retiree.
     pub(crate) fn event(&self, what: WatchdogEventKind, detail: String) -> PluginWatchdogEvent {
         tracing::info!(target: "kestrel::plugin", plugin = %self.name, id = self.id.0, incarnation = self.incarnation, ?what, "{detail}");

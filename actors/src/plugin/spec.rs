@@ -3,9 +3,9 @@
 //! * `NAME[:ARGS]` — an in-process plugin from the examples registry, e.g.
 //!   `chat-logger`, `faulty:panic-every-update`.
 //! * `PATH[:ARGS]` — an isolated plugin: an executable, run as a child
-//!   process. A value is a path when it contains `/` or `\`; the arguments
-//!   start at the first `:` after the last separator (so `C:\p\x.exe:a`
-//!   works; a file name with `:` in it does not).
+//!   process. A value is a path when the part before the first `:` contains
+//!   `/` or `\` (or starts with a drive, `C:\`); the arguments start at that
+//!   first `:` (a path with `:` in it cannot be given this way).
 //!
 //! ARGS is a comma-separated list (`faulty:hang-on-load,leak-mb-per-update=1`);
 //! an isolated plugin gets them as its command-line arguments.
@@ -91,8 +91,13 @@ impl PluginSpec {
         if spec_s.is_empty() {
             return Err(PluginSpecError::Empty);
         }
-        let last_sep = spec_s.rfind(['/', '\\']);
-        let search_from = last_sep.map_or(0, |i| i + 1);
+        // A Windows drive prefix (`C:\` or `C:/`) is part of the path, not the ARGS separator.
+        let b = spec_s.as_bytes();
+        let drive = b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'/' | b'\\');
+        let search_from = if drive { 2 } else { 0 };
         let (head, args) = match spec_s[search_from..].find(':') {
             Some(i) => {
                 let at = search_from + i;
@@ -105,7 +110,8 @@ impl PluginSpec {
                 spec: spec_s.to_owned(),
             });
         }
-        let source = if last_sep.is_some() {
+        let is_path = drive || head.contains(['/', '\\']);
+        let source = if is_path {
             PluginSource::Executable(PathBuf::from(head))
         } else {
             let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
@@ -200,8 +206,12 @@ mod tests {
             )
         );
         assert_eq!(
-            PluginSpec::parse("/opt/a:b/plug").unwrap(),
-            PluginSpec::executable("/opt/a:b/plug", &[])
+            PluginSpec::parse("/usr/lib/plug:path=/tmp/x.log").unwrap(),
+            PluginSpec::executable("/usr/lib/plug", &["path=/tmp/x.log"])
+        );
+        assert_eq!(
+            PluginSpec::parse("chat-logger:path=/tmp/x.log").unwrap(),
+            PluginSpec::builtin("chat-logger", &["path=/tmp/x.log"])
         );
         assert_eq!(
             PluginSpec::parse(r"C:\p\x.exe:a").unwrap(),

@@ -149,6 +149,9 @@ pub struct CircuitConfig {
     /// How long an ack may wait for a packet to ride on before it is sent
     /// alone in a `PacketAck`.
     pub ack_delay: Duration,
+    /// This many acks owed go out in a `PacketAck` at once, without waiting
+    /// for `ack_delay` (keeps a fast sender's window open).
+    pub ack_batch: usize,
     /// Received sequences remembered for duplicate suppression.
     pub duplicate_window: u32,
     /// Resend-timeout bounds.
@@ -167,6 +170,7 @@ impl Default for CircuitConfig {
             max_in_flight: 1024,
             max_pending_acks: 2048,
             ack_delay: Duration::from_millis(50),
+            ack_batch: 64,
             duplicate_window: 4096,
             rto: RtoConfig::default(),
             max_resends: 12,
@@ -572,7 +576,7 @@ impl Circuit {
     }
 
     /// The next thing to do at `now`: a ping echo, a resend, a `PacketAck`
-    /// (when acks waited `ack_delay` or fill a whole list), or a report of a
+    /// (when acks waited `ack_delay` or `ack_batch` are owed), or a report of a
     /// reliable packet given up. Datagrams are written into `out`. Call until
     /// it returns `None`.
     pub fn poll(&mut self, now: Instant, out: &mut Vec<u8>) -> Option<Output> {
@@ -608,7 +612,7 @@ impl Circuit {
             }
             None => {}
         }
-        let acks_due = self.pending_acks.len() >= MAX_ACKS_PER_LIST
+        let acks_due = self.pending_acks.len() >= self.config.ack_batch.clamp(1, MAX_ACKS_PER_LIST)
             || self
                 .pending_acks
                 .oldest()
@@ -641,10 +645,15 @@ impl Circuit {
         if !self.ping_replies.is_empty() && self.last_received.is_some() {
             return self.last_received;
         }
-        let acks = self
-            .pending_acks
-            .oldest()
-            .map(|t| t + self.config.ack_delay);
+        let batch_full =
+            self.pending_acks.len() >= self.config.ack_batch.clamp(1, MAX_ACKS_PER_LIST);
+        let acks = self.pending_acks.oldest().map(|t| {
+            if batch_full {
+                t
+            } else {
+                t + self.config.ack_delay
+            }
+        });
         match (acks, self.unacked.earliest_deadline()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -331,7 +331,7 @@ fn exchange(
                 ends[side].send(&mut d, Reliability::Reliable, now).unwrap();
                 wire.transmit(now, 1 - side, &d);
                 sent[side] += 1;
-                if sent[side] % 7 != 0 {
+                if !sent[side].is_multiple_of(7) {
                     break;
                 }
             }

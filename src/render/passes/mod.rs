@@ -107,6 +107,13 @@ pub(crate) fn shader(
     })
 }
 
+/// What every scene pass of a frame draws with.
+pub(crate) struct PassInputs<'a> {
+    pub(crate) targets: Targets<'a>,
+    pub(crate) globals: &'a wgpu::BindGroup,
+    pub(crate) quality: ShaderQuality,
+}
+
 /// Colour and depth targets of a frame.
 pub(crate) struct Targets<'a> {
     pub(crate) colour: &'a wgpu::TextureView,

@@ -2,11 +2,12 @@
 //! with visible instances; instance data comes from one persistent, growable
 //! instance buffer written once per frame.
 
-use super::{MESH_VERTEX_LAYOUT, PipelineSpec, PipelineVariants, Targets, build_variants, shader};
+use super::{
+    MESH_VERTEX_LAYOUT, PassInputs, PipelineSpec, PipelineVariants, build_variants, shader,
+};
 use crate::render::batch::{InstanceBatch, InstanceRaw};
 use crate::render::growable::GrowableBuffer;
 use crate::render::mesh_store::MeshStore;
-use crate::render::settings::ShaderQuality;
 
 const INSTANCE_LAYOUT: wgpu::VertexBufferLayout<'static> = wgpu::VertexBufferLayout {
     array_stride: std::mem::size_of::<InstanceRaw>() as wgpu::BufferAddress,
@@ -92,17 +93,15 @@ impl PrimsPass {
     pub(crate) fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        targets: &Targets<'_>,
-        globals: &wgpu::BindGroup,
-        quality: ShaderQuality,
+        inputs: &PassInputs<'_>,
         batches: &[InstanceBatch],
         meshes: &MeshStore,
         timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
     ) -> DrawCounts {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("prims"),
-            color_attachments: &[Some(targets.load_colour())],
-            depth_stencil_attachment: Some(targets.load_depth()),
+            color_attachments: &[Some(inputs.targets.load_colour())],
+            depth_stencil_attachment: Some(inputs.targets.load_depth()),
             timestamp_writes: timestamps,
             occlusion_query_set: None,
             multiview_mask: None,
@@ -111,8 +110,8 @@ impl PrimsPass {
         if batches.is_empty() {
             return counts;
         }
-        pass.set_pipeline(self.pipelines.get(quality));
-        pass.set_bind_group(0, globals, &[]);
+        pass.set_pipeline(self.pipelines.get(inputs.quality));
+        pass.set_bind_group(0, inputs.globals, &[]);
         pass.set_vertex_buffer(1, self.instances.buffer().slice(..));
         for b in batches {
             let mesh = meshes.get(b.mesh_slot);

@@ -1,8 +1,7 @@
 //! Sky pass (shaders/sky.wgsl): clears colour and depth, then paints the sky
 //! gradient with one full-screen triangle.
 
-use super::{PipelineSpec, PipelineVariants, Targets, build_variants, shader};
-use crate::render::settings::ShaderQuality;
+use super::{PassInputs, PipelineSpec, PipelineVariants, build_variants, shader};
 
 /// The sky pipelines.
 #[derive(Debug)]
@@ -47,16 +46,14 @@ impl SkyPass {
     pub(crate) fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        targets: &Targets<'_>,
-        globals: &wgpu::BindGroup,
-        quality: ShaderQuality,
+        inputs: &PassInputs<'_>,
         clear: [f32; 3],
         timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
     ) -> u32 {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("sky"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: targets.colour,
+                view: inputs.targets.colour,
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
@@ -70,7 +67,7 @@ impl SkyPass {
                 },
             })],
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: targets.depth,
+                view: inputs.targets.depth,
                 depth_ops: Some(wgpu::Operations {
                     load: wgpu::LoadOp::Clear(1.0),
                     store: wgpu::StoreOp::Store,
@@ -81,8 +78,8 @@ impl SkyPass {
             occlusion_query_set: None,
             multiview_mask: None,
         });
-        pass.set_pipeline(self.pipelines.get(quality));
-        pass.set_bind_group(0, globals, &[]);
+        pass.set_pipeline(self.pipelines.get(inputs.quality));
+        pass.set_bind_group(0, inputs.globals, &[]);
         pass.draw(0..3, 0..1);
         1
     }

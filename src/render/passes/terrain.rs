@@ -4,11 +4,13 @@
 
 use std::sync::Weak;
 
-use super::{MESH_VERTEX_LAYOUT, PipelineSpec, PipelineVariants, Targets, build_variants, shader};
+use super::{
+    MESH_VERTEX_LAYOUT, PassInputs, PipelineSpec, PipelineVariants, build_variants, shader,
+};
 use crate::render::detail_texture;
 use crate::render::mesh_store::{GpuMesh, MeshRejected};
 use crate::render::scene::TerrainSource;
-use crate::render::settings::{Filtering, ShaderQuality};
+use crate::render::settings::Filtering;
 
 /// Terrain pipelines, texture bindings and the resident terrain mesh.
 #[derive(Debug)]
@@ -145,22 +147,20 @@ impl TerrainPass {
     pub(crate) fn record(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        targets: &Targets<'_>,
-        globals: &wgpu::BindGroup,
-        quality: ShaderQuality,
+        inputs: &PassInputs<'_>,
         timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
     ) -> u32 {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("terrain"),
-            color_attachments: &[Some(targets.load_colour())],
-            depth_stencil_attachment: Some(targets.load_depth()),
+            color_attachments: &[Some(inputs.targets.load_colour())],
+            depth_stencil_attachment: Some(inputs.targets.load_depth()),
             timestamp_writes: timestamps,
             occlusion_query_set: None,
             multiview_mask: None,
         });
         let Some(mesh) = &self.mesh else { return 0 };
-        pass.set_pipeline(self.pipelines.get(quality));
-        pass.set_bind_group(0, globals, &[]);
+        pass.set_pipeline(self.pipelines.get(inputs.quality));
+        pass.set_bind_group(0, inputs.globals, &[]);
         pass.set_bind_group(1, &self.textures, &[]);
         pass.set_vertex_buffer(0, mesh.vertices.slice(..));
         pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);

@@ -1,0 +1,237 @@
+//! The Actors panel: one row per actor of the latest telemetry snapshot
+//! (state, mailbox, counters, latencies, last fault) with buttons that break
+//! or restart the actor through its supervisor's `Control` commands.
+
+use egui::{Color32, RichText, Ui};
+use kestrel_actors::telemetry::TelemetrySnapshot;
+use kestrel_actors::{
+    ActorState, Control, ControlError, FaultKind, FaultSpec, LatencySummary, MailboxSnapshot,
+    Registry,
+};
+
+/// How long the "stall" button makes the next handler sleep. Longer than the
+/// default watchdog (500 ms) so the stall shows as a hang.
+pub const STALL_MS: u64 = 1000;
+
+/// What a button in an actor's row does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorAction {
+    /// The actor's next handled message panics (caught, counted, restarted).
+    Panic,
+    /// The actor's next handled message sleeps [`STALL_MS`] first.
+    Stall,
+    /// Disable the actor and start it again from its durable state (messages
+    /// arriving in between are dead-lettered, as for any disabled actor).
+    Restart,
+    /// Stop injecting faults.
+    ClearFaults,
+}
+
+impl ActorAction {
+    /// Every action, in button order.
+    pub const ALL: [ActorAction; 4] = [
+        ActorAction::Panic,
+        ActorAction::Stall,
+        ActorAction::Restart,
+        ActorAction::ClearFaults,
+    ];
+
+    /// The button's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActorAction::Panic => "panic",
+            ActorAction::Stall => "stall",
+            ActorAction::Restart => "restart",
+            ActorAction::ClearFaults => "clear",
+        }
+    }
+
+    /// The button's tooltip.
+    fn help(self) -> &'static str {
+        match self {
+            ActorAction::Panic => {
+                "Make the next handled message panic (supervisor restarts the actor)"
+            }
+            ActorAction::Stall => {
+                "Make the next handled message stall 1 s (past the watchdog: a hang)"
+            }
+            ActorAction::Restart => "Disable the actor, then start it again from its durable state",
+            ActorAction::ClearFaults => "Stop injecting faults into this actor",
+        }
+    }
+
+    /// Sends the action's control commands to actor `name`.
+    pub fn apply(self, registry: &Registry, name: &str) -> Result<(), ControlError> {
+        match self {
+            ActorAction::Panic => registry.control(
+                name,
+                Control::SetFaults(FaultSpec {
+                    panic_nth: Some(1),
+                    ..FaultSpec::default()
+                }),
+            ),
+            ActorAction::Stall => registry.control(
+                name,
+                Control::SetFaults(FaultSpec {
+                    stall_ms: Some(STALL_MS),
+                    ..FaultSpec::default()
+                }),
+            ),
+            ActorAction::Restart => {
+                registry.control(name, Control::Disable)?;
+                registry.control(name, Control::Enable)
+            }
+            ActorAction::ClearFaults => registry.control(name, Control::ClearFaults),
+        }
+    }
+}
+
+/// The Actors panel's own state (what it last did).
+#[derive(Debug, Default)]
+pub struct ActorsPanel {
+    /// The outcome of the last button press, shown under the table.
+    last_action: Option<Result<String, String>>,
+}
+
+impl ActorsPanel {
+    /// A panel with nothing done yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The outcome of the last button press (`Err` holds the error text).
+    pub fn last_action(&self) -> Option<&Result<String, String>> {
+        self.last_action.as_ref()
+    }
+
+    /// Draws the table from `snapshot` (borrowed, never copied) and sends the
+    /// pressed buttons' commands through `registry`.
+    pub fn ui(&mut self, ui: &mut Ui, snapshot: &TelemetrySnapshot, registry: &Registry) {
+        ui.horizontal(|ui| {
+            ui.label(format!("snapshot #{}", snapshot.seq));
+            ui.separator();
+            ui.label(format!(
+                "dead letters {} (held {}, evicted {})",
+                snapshot.dead_letters.total,
+                snapshot.dead_letters.held,
+                snapshot.dead_letters.evicted
+            ));
+            ui.separator();
+            ui.label(format!("escalations {}", snapshot.escalations));
+        });
+        if snapshot.actors.is_empty() {
+            ui.label("No telemetry yet.");
+        }
+        let mut pressed = None;
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            egui::Grid::new("actors_grid")
+                .striped(true)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    for h in [
+                        "actor",
+                        "state",
+                        "depth/cap",
+                        "handled",
+                        "refused",
+                        "dead",
+                        "crashes",
+                        "hangs",
+                        "restarts",
+                        "wait p50/p99 µs",
+                        "handle p50/p99 µs",
+                        "last fault",
+                        "",
+                    ] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for actor in &snapshot.actors {
+                        if let Some(action) = row(ui, actor) {
+                            pressed = Some((actor.name.as_str(), action));
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+        if let Some((name, action)) = pressed {
+            self.last_action = Some(match action.apply(registry, name) {
+                Ok(()) => Ok(format!("{} → {name}", action.label())),
+                Err(e) => Err(format!("{} → {name}: {e}", action.label())),
+            });
+        }
+        match &self.last_action {
+            Some(Ok(text)) => {
+                ui.label(format!("sent: {text}"));
+            }
+            Some(Err(text)) => {
+                ui.colored_label(Color32::LIGHT_RED, format!("failed: {text}"));
+            }
+            None => {}
+        }
+    }
+}
+
+/// One actor's row; returns the button pressed.
+fn row(ui: &mut Ui, a: &MailboxSnapshot) -> Option<ActorAction> {
+    ui.monospace(a.name.as_str());
+    let (state, colour) = match a.state {
+        ActorState::Starting => ("starting", Color32::YELLOW),
+        ActorState::Running => ("running", Color32::LIGHT_GREEN),
+        ActorState::BackingOff => ("backing off", Color32::ORANGE),
+        ActorState::Disabled => ("disabled", Color32::LIGHT_RED),
+    };
+    ui.colored_label(colour, state);
+    ui.label(format!("{}/{}", a.depth, a.capacity));
+    ui.label(a.handled.to_string());
+    ui.label(a.refused.to_string());
+    ui.label(a.dead_lettered.to_string());
+    counter(ui, a.crashes);
+    counter(ui, a.hangs);
+    counter(ui, a.restarts);
+    ui.label(latency(&a.wait));
+    ui.label(latency(&a.handling));
+    match &a.last_fault {
+        Some(f) => {
+            let kind = match f.kind {
+                FaultKind::Panic => "panic",
+                FaultKind::StartPanic => "start panic",
+                FaultKind::Hang => "hang",
+            };
+            ui.label(RichText::new(format!("{kind} @{} ms", f.at_ms)).color(Color32::ORANGE))
+                .on_hover_text(format!("{} (incarnation {})", f.detail, f.incarnation));
+        }
+        None => {
+            ui.label("—");
+        }
+    }
+    let mut pressed = None;
+    ui.horizontal(|ui| {
+        for action in ActorAction::ALL {
+            if ui
+                .small_button(action.label())
+                .on_hover_text(action.help())
+                .clicked()
+            {
+                pressed = Some(action);
+            }
+        }
+    });
+    pressed
+}
+
+fn counter(ui: &mut Ui, n: u64) {
+    if n == 0 {
+        ui.label("0");
+    } else {
+        ui.colored_label(Color32::ORANGE, n.to_string());
+    }
+}
+
+fn latency(s: &LatencySummary) -> String {
+    if s.count == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.0}/{:.0}", s.p50_us, s.p99_us)
+    }
+}
