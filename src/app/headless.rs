@@ -111,23 +111,7 @@ pub fn run_headless_render(
         let s = session;
         s.shutdown()
     };
-    let circuit = HeadlessReport {
-        handshake: stats.handshake,
-        region: stats.region_name.clone(),
-        objects: census.objects(),
-        avatars: census.avatars.len(),
-        terrain_patches: census.terrain_patches(),
-        rtt_ms: stats.rtt_ms,
-        packets_in: stats.packets_in,
-        packets_out: stats.packets_out,
-        resent: stats.resent,
-        duplicates_dropped: stats.duplicates_dropped,
-        reliable_lost: stats.reliable_lost,
-        malformed: stats.malformed,
-        logged_out,
-        connected_secs: 0.0,
-        census,
-    };
+    let circuit = HeadlessReport::new(&stats, census, logged_out, 0.0);
     Ok(RenderReport {
         circuit,
         objects_drawn,

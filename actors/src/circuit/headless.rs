@@ -79,6 +79,34 @@ pub struct HeadlessReport {
     pub census: CensusCounts,
 }
 
+impl HeadlessReport {
+    /// The report from the circuit's stats and the census at the end of a run.
+    pub fn new(
+        stats: &CircuitStats,
+        census: CensusCounts,
+        logged_out: bool,
+        connected_secs: f64,
+    ) -> Self {
+        HeadlessReport {
+            handshake: stats.handshake,
+            region: stats.region_name.clone(),
+            objects: census.objects(),
+            avatars: census.avatars.len(),
+            terrain_patches: census.terrain_patches(),
+            rtt_ms: stats.rtt_ms,
+            packets_in: stats.packets_in,
+            packets_out: stats.packets_out,
+            resent: stats.resent,
+            duplicates_dropped: stats.duplicates_dropped,
+            reliable_lost: stats.reliable_lost,
+            malformed: stats.malformed,
+            logged_out,
+            connected_secs,
+            census,
+        }
+    }
+}
+
 /// Why the headless run could not produce a report.
 #[derive(Debug, thiserror::Error)]
 pub enum HeadlessError {
@@ -223,23 +251,7 @@ pub fn run_headless(options: HeadlessOptions) -> Result<HeadlessReport, Headless
     let census = session.census()?;
     let logged_out = session.logout()?;
     let stats = (*session.circuit.stats.load_full()).clone();
-    let report = HeadlessReport {
-        handshake: stats.handshake,
-        region: stats.region_name.clone(),
-        objects: census.objects(),
-        avatars: census.avatars.len(),
-        terrain_patches: census.terrain_patches(),
-        rtt_ms: stats.rtt_ms,
-        packets_in: stats.packets_in,
-        packets_out: stats.packets_out,
-        resent: stats.resent,
-        duplicates_dropped: stats.duplicates_dropped,
-        reliable_lost: stats.reliable_lost,
-        malformed: stats.malformed,
-        logged_out,
-        connected_secs,
-        census,
-    };
+    let report = HeadlessReport::new(&stats, census, logged_out, connected_secs);
     session.runtime.shutdown();
     Ok(report)
 }
