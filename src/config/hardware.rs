@@ -2,21 +2,7 @@
 //! the machine's memory.
 
 use super::PerformanceProfile;
-
-/// What kind of GPU the adapter is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdapterKind {
-    /// A discrete GPU with its own memory.
-    Discrete,
-    /// A GPU sharing system memory.
-    Integrated,
-    /// A virtualised GPU.
-    Virtual,
-    /// Software rendering on the CPU (lavapipe, llvmpipe, WARP).
-    Cpu,
-    /// Unknown.
-    Other,
-}
+use crate::render::AdapterKind;
 
 /// The facts detection goes by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,16 +18,9 @@ pub struct HardwareInfo {
 impl HardwareInfo {
     /// Reads the adapter's kind and name, and the system's memory.
     pub fn from_adapter(info: &wgpu::AdapterInfo) -> Self {
-        let kind = match info.device_type {
-            wgpu::DeviceType::DiscreteGpu => AdapterKind::Discrete,
-            wgpu::DeviceType::IntegratedGpu => AdapterKind::Integrated,
-            wgpu::DeviceType::VirtualGpu => AdapterKind::Virtual,
-            wgpu::DeviceType::Cpu => AdapterKind::Cpu,
-            wgpu::DeviceType::Other => AdapterKind::Other,
-        };
         HardwareInfo {
             adapter_name: info.name.clone(),
-            kind,
+            kind: info.device_type.into(),
             system_ram_mb: system_ram_mb().unwrap_or(0),
         }
     }
@@ -59,7 +38,7 @@ fn system_ram_mb() -> Option<u64> {
 /// Low, a discrete GPU with 16 GiB or more gets High, the rest Balanced.
 pub fn detect_profile(hw: &HardwareInfo) -> PerformanceProfile {
     let ram_known = hw.system_ram_mb > 0;
-    if hw.kind == AdapterKind::Cpu || (ram_known && hw.system_ram_mb < 6 * 1024) {
+    if hw.kind == AdapterKind::Software || (ram_known && hw.system_ram_mb < 6 * 1024) {
         return PerformanceProfile::Low;
     }
     if hw.kind == AdapterKind::Discrete && (!ram_known || hw.system_ram_mb >= 16 * 1024) {
@@ -83,7 +62,7 @@ mod tests {
     #[test]
     fn software_and_small_machines_get_low() {
         assert_eq!(
-            detect_profile(&hw(AdapterKind::Cpu, 64)),
+            detect_profile(&hw(AdapterKind::Software, 64)),
             PerformanceProfile::Low
         );
         assert_eq!(
