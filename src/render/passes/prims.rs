@@ -41,7 +41,10 @@ impl PrimsPass {
         let module = shader(
             device,
             "prims.wgsl",
-            include_str!("../../../shaders/prims.wgsl"),
+            concat!(
+                include_str!("../../../shaders/globals.wgsl"),
+                include_str!("../../../shaders/prims.wgsl")
+            ),
         );
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("prims"),

@@ -19,7 +19,10 @@ impl SkyPass {
         let module = shader(
             device,
             "sky.wgsl",
-            include_str!("../../../shaders/sky.wgsl"),
+            concat!(
+                include_str!("../../../shaders/globals.wgsl"),
+                include_str!("../../../shaders/sky.wgsl")
+            ),
         );
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("sky"),

@@ -69,7 +69,10 @@ impl TerrainPass {
         let module = shader(
             device,
             "terrain.wgsl",
-            include_str!("../../../shaders/terrain.wgsl"),
+            concat!(
+                include_str!("../../../shaders/globals.wgsl"),
+                include_str!("../../../shaders/terrain.wgsl")
+            ),
         );
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("terrain"),
