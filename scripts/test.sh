@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 export CARGO_TERM_COLOR=never
-# Window tests need a display; give them a virtual one.
-exec xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --all-targets "$@"
+# Window tests need a display; give them a virtual one. --all-features turns
+# on `alloc-stats` (tests/frame_alloc.rs counts allocations per frame).
+exec xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --all-targets --all-features "$@"

@@ -61,7 +61,8 @@ pub struct ViewArgs {
     #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
     pub seconds: f64,
     /// Headless: render this many frames offscreen after the region arrived.
-    #[arg(long, requires = "headless")]
+    /// Window: close after this many frames (scripted runs, trace recording).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub frames: Option<u32>,
     /// Headless: write the last frame to this PNG file.
     #[arg(long, requires = "headless")]
@@ -73,8 +74,14 @@ pub struct ViewArgs {
     #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(16..=8192))]
     pub height: u32,
     /// Window: open with the editor panels shown (F1 toggles them).
-    #[arg(long, conflicts_with = "headless")]
+    /// Headless: draw every editor panel into the rendered frames.
+    #[arg(long)]
     pub editor: bool,
+    /// Record every frame's time (and GPU time) as a governor trace: CSV
+    /// with the header `t_ms,frame_ms,gpu_ms,memory_pressure`, replayable
+    /// with `kestrel governor replay --trace FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub record_trace: Option<std::path::PathBuf>,
     /// Window: open on the login screen (fields prefilled from --login-uri,
     /// --first, --last) instead of logging in from the command line; it also
     /// offers "Use the embedded region".
@@ -131,8 +138,10 @@ mod tests {
         assert!(e.to_string().contains("unknown profile"), "{e}");
         let e = Cli::try_parse_from(["kestrel", "--login-uri", "http://x/"]).unwrap_err();
         assert!(e.to_string().contains("--first"), "{e}");
-        let e = Cli::try_parse_from(["kestrel", "--frames", "3"]).unwrap_err();
+        let e = Cli::try_parse_from(["kestrel", "--screenshot", "a.png"]).unwrap_err();
         assert!(e.to_string().contains("--headless"), "{e}");
+        let e = Cli::try_parse_from(["kestrel", "--frames", "0"]).unwrap_err();
+        assert!(e.to_string().contains("--frames"), "{e}");
     }
 
     #[test]

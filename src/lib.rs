@@ -1,6 +1,7 @@
 //! The Kestrel viewer: app loop, renderer passes, editor panels, configuration
 //! and the embedded region simulator.
 
+pub mod alloc_stats;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -3,17 +3,21 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kestrel::app::{self, LoginTarget, Session};
+use kestrel::app::{self, LoginTarget, Session, SessionOptions};
 use kestrel::cli::{Cli, Command, GovernorCommand, ViewArgs};
 use kestrel::config::{
     ConfigDir, HardwareInfo, LoadOutcome, PerformanceProfile, PerformanceSettings, ProfileTable,
     UserSettings, detect_profile,
 };
 use kestrel::editor::{DEFAULT_LOGIN_URI, LoginForm, LoginScreen, WindowStart};
+use kestrel::governor::{GovernorSpawn, Thresholds};
 use kestrel::sim::SimConfig;
 use kestrel_actors::circuit::LoginParams;
 use kestrel_actors::plugin::{PluginSupervisor, PluginSupervisorConfig};
 use kestrel_protocol::login::StartLocation;
+
+// With `--features alloc-stats`: count heap allocations (per-frame figures).
+kestrel::count_allocations!();
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -54,22 +58,31 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             .load_str(spec)
             .map_err(|e| format!("--plugin {spec}: {e}"))?;
     }
-    let settings = load_settings(&args);
+    let dir = ConfigDir::platform();
+    let (settings, mut session_options) = load_settings(&args, &dir);
+    session_options.plugins = Some(plugins.control());
     let target = login_target(&args);
     if args.headless {
-        let mut json = match args.frames {
-            None if args.screenshot.is_none() => {
-                serde_json::to_value(app::run_headless_circuit(target, args.seconds)?)?
-            }
-            frames => serde_json::to_value(app::run_headless_render(
-                target,
-                settings,
-                args.seconds,
-                frames.unwrap_or(1).max(1),
-                (args.width, args.height),
-                args.screenshot.clone(),
-            )?)?,
-        };
+        // A headless run holds its profile: its figures are measurements.
+        session_options.governor.enabled = false;
+        let mut json =
+            match args.frames {
+                None if args.screenshot.is_none() => serde_json::to_value(
+                    app::run_headless_circuit(target, args.seconds, session_options)?,
+                )?,
+                frames => serde_json::to_value(app::run_headless_render(
+                    target,
+                    settings,
+                    &app::HeadlessRenderOptions {
+                        wait_seconds: args.seconds,
+                        frames: frames.unwrap_or(1).max(1),
+                        size: (args.width, args.height),
+                        screenshot: args.screenshot.clone(),
+                        editor: args.editor,
+                    },
+                    session_options,
+                )?)?,
+            };
         if let Some(obj) = json.as_object_mut() {
             obj.insert(
                 "plugins".into(),
@@ -81,13 +94,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let start = if args.login_screen {
-        WindowStart::LoginScreen(login_screen(&args, target))
+        WindowStart::LoginScreen(login_screen(&args, target).with_session_options(session_options))
     } else {
-        let session = Session::start(target)?;
+        let session = Session::start_with(target, session_options)?;
         session.connect(std::time::Duration::from_secs(60))?;
         WindowStart::Connected(session)
     };
-    app::run_windowed(start, &settings, args.width, args.height, args.editor)?;
+    let options = app::WindowedOptions {
+        width: args.width,
+        height: args.height,
+        editor_open: args.editor,
+        config_dir: Some(dir),
+        record_trace: args.record_trace.clone(),
+        exit_after_frames: args.frames.map(u64::from),
+        plugins: Some(plugins.control()),
+    };
+    app::run_windowed(start, &settings, options)?;
     Ok(())
 }
 
@@ -143,11 +165,11 @@ fn login_target(args: &ViewArgs) -> LoginTarget {
 }
 
 /// The performance settings in force: the user's saved choice (picked by
-/// hardware detection on first launch), overridden by `--profile`.
-fn load_settings(args: &ViewArgs) -> PerformanceSettings {
-    let dir = ConfigDir::platform();
+/// hardware detection on first launch), overridden by `--profile`; and the
+/// session options that start the governor there with the user's thresholds.
+fn load_settings(args: &ViewArgs, dir: &ConfigDir) -> (PerformanceSettings, SessionOptions) {
     let table = ProfileTable::built_in();
-    let mut user = match UserSettings::load(&dir) {
+    let mut user = match UserSettings::load(dir) {
         LoadOutcome::Loaded(s) => s,
         LoadOutcome::FirstLaunch => {
             let (profile, adapter) = match HardwareInfo::detect() {
@@ -156,7 +178,7 @@ fn load_settings(args: &ViewArgs) -> PerformanceSettings {
             };
             tracing::info!(%profile, %adapter, "first launch: picked a performance profile");
             let s = UserSettings::with_profile(profile);
-            if let Err(e) = s.save(&dir) {
+            if let Err(e) = s.save(dir) {
                 tracing::warn!("could not save settings: {e}");
             }
             s
@@ -168,11 +190,22 @@ fn load_settings(args: &ViewArgs) -> PerformanceSettings {
     };
     if let Some(p) = args.profile {
         user.profile = p;
-        if let Err(e) = user.save(&dir) {
+        if let Err(e) = user.save(dir) {
             tracing::warn!("could not save settings: {e}");
         }
     }
     let settings = user.active(&table);
     tracing::info!(profile = %user.profile, draw_distance_m = settings.draw_distance_m, "performance settings");
-    settings
+    let thresholds = Thresholds::load_user(dir).unwrap_or_else(|e| {
+        eprintln!("kestrel: {e}; the governor runs on the shipped thresholds");
+        Thresholds::built_in()
+    });
+    let governor = GovernorSpawn::from_user(&user, thresholds, Some(dir.clone()));
+    (
+        settings,
+        SessionOptions {
+            governor,
+            plugins: None,
+        },
+    )
 }

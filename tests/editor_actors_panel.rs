@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use egui::epaint::{ClippedShape, Shape};
-use egui::{Event, Modifiers, PointerButton, Pos2, RawInput, Rect, Vec2};
+mod egui_support;
+
+use egui_support::{UiDriver, button_in_row};
 use kestrel::editor::panels::ActorsPanel;
 use kestrel_actors::prelude::*;
 use kestrel_actors::telemetry::{self, TelemetrySnapshot};
-use kestrel_actors::{ActorState, FaultKind, MailboxSnapshot, Registry};
+use kestrel_actors::{ActorState, FaultKind, MailboxSnapshot};
 
 struct Tick;
 impl Message for Tick {
@@ -38,88 +39,6 @@ impl Handles<Tick> for Worker {
     fn handle(&mut self, _msg: &Tick, durable: &mut Durable<Seen>, _ctx: &mut Ctx<'_, Self>) {
         durable.ticks += 1;
     }
-}
-
-const SCREEN: Vec2 = Vec2::new(1900.0, 700.0);
-
-/// One egui frame of the panel with `events`; returns every text drawn with its rectangle.
-fn frame(
-    ctx: &egui::Context,
-    panel: &mut ActorsPanel,
-    snapshot: &TelemetrySnapshot,
-    registry: &Registry,
-    events: Vec<Event>,
-) -> Vec<(String, Rect)> {
-    let input = RawInput {
-        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SCREEN)),
-        events,
-        ..RawInput::default()
-    };
-    let mut out = ctx.run_ui(input, |ui| {
-        egui::CentralPanel::default().show(ui, |ui| panel.ui(ui, snapshot, registry));
-    });
-    // No painter here: the font atlas is not uploaded anywhere.
-    out.textures_delta.clear();
-    let mut texts = Vec::new();
-    for ClippedShape {
-        shape, clip_rect, ..
-    } in &out.shapes
-    {
-        collect_texts(shape, *clip_rect, &mut texts);
-    }
-    texts
-}
-
-fn collect_texts(shape: &Shape, clip: Rect, out: &mut Vec<(String, Rect)>) {
-    match shape {
-        Shape::Text(t) => {
-            let rect = t.galley.rect.translate(t.pos.to_vec2());
-            // Only what is visible can be clicked.
-            if clip.contains(rect.center()) {
-                out.push((t.galley.text().to_owned(), rect));
-            }
-        }
-        Shape::Vec(shapes) => {
-            for s in shapes {
-                collect_texts(s, clip, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Where the button labelled `label` in `actor`'s row is drawn.
-fn button_in_row(texts: &[(String, Rect)], actor: &str, label: &str) -> Option<Pos2> {
-    let row = texts.iter().find(|(t, _)| t == actor)?.1;
-    texts
-        .iter()
-        .filter(|(t, r)| t == label && (r.center().y - row.center().y).abs() < row.height() / 2.0)
-        .map(|(_, r)| r.center())
-        .next()
-}
-
-fn click(
-    ctx: &egui::Context,
-    panel: &mut ActorsPanel,
-    snapshot: &TelemetrySnapshot,
-    registry: &Registry,
-    at: Pos2,
-) {
-    let button = |pressed| Event::PointerButton {
-        pos: at,
-        button: PointerButton::Primary,
-        pressed,
-        modifiers: Modifiers::default(),
-    };
-    frame(
-        ctx,
-        panel,
-        snapshot,
-        registry,
-        vec![Event::PointerMoved(at)],
-    );
-    frame(ctx, panel, snapshot, registry, vec![button(true)]);
-    frame(ctx, panel, snapshot, registry, vec![button(false)]);
 }
 
 /// Waits for a snapshot whose `worker` row satisfies `done`.
@@ -168,17 +87,18 @@ fn clicking_panic_in_the_actors_panel_crashes_and_restarts_that_actor() {
     let w = before.actor("worker").expect("worker row");
     assert_eq!((w.crashes, w.restarts), (0, 0));
 
-    let ctx = egui::Context::default();
+    let driver = UiDriver::new(1900.0, 700.0);
     let mut panel = ActorsPanel::new();
+    let mut ui = |ui: &mut egui::Ui| panel.ui(ui, &before, &registry);
     // Two frames so the grid has measured its columns.
-    frame(&ctx, &mut panel, &before, &registry, vec![]);
-    let texts = frame(&ctx, &mut panel, &before, &registry, vec![]);
+    driver.frame(vec![], &mut ui);
+    let texts = driver.frame(vec![], &mut ui);
     let at = button_in_row(&texts, "worker", "panic").expect("a panic button in the worker row");
     assert!(
         button_in_row(&texts, "telemetry", "panic").is_some_and(|p| p != at),
         "the telemetry actor has its own row and button"
     );
-    click(&ctx, &mut panel, &before, &registry, at);
+    driver.click(at, &mut ui);
     assert_eq!(
         panel.last_action(),
         Some(&Ok("panic → worker".to_owned())),
@@ -197,8 +117,9 @@ fn clicking_panic_in_the_actors_panel_crashes_and_restarts_that_actor() {
 
     // The panel shows the fault in the worker's row (the second frame has
     // the grid's columns re-measured for the wider cell).
-    frame(&ctx, &mut panel, &after, &registry, vec![]);
-    let texts = frame(&ctx, &mut panel, &after, &registry, vec![]);
+    let mut ui = |ui: &mut egui::Ui| panel.ui(ui, &after, &registry);
+    driver.frame(vec![], &mut ui);
+    let texts = driver.frame(vec![], &mut ui);
     let row_y = texts
         .iter()
         .find(|(t, _)| t == "worker")
@@ -212,10 +133,17 @@ fn clicking_panic_in_the_actors_panel_crashes_and_restarts_that_actor() {
             .any(|(t, r)| t.starts_with("panic @") && (r.center().y - row_y).abs() < 8.0),
         "the last fault is shown in the worker's row"
     );
+    // Two snapshots seen: the worker's rates (fed every 5 ms) are measured.
+    let (in_rate, handled_rate) = panel.rates("worker").expect("the worker's history");
+    assert!(
+        in_rate > 0.0 && handled_rate > 0.0,
+        "{in_rate} {handled_rate}"
+    );
 
     // "restart" restarts it once more, without a crash.
     let at = button_in_row(&texts, "worker", "restart").expect("a restart button");
-    click(&ctx, &mut panel, &after, &registry, at);
+    let mut ui = |ui: &mut egui::Ui| panel.ui(ui, &after, &registry);
+    driver.click(at, &mut ui);
     assert_eq!(
         panel.last_action(),
         Some(&Ok("restart → worker".to_owned()))

@@ -1,16 +1,28 @@
 //! `kestrel --headless`: the circuit-only run (log in, stay, report) and the
 //! render run (log in, wait for the region, render N frames offscreen, save a
 //! screenshot, report). Both end with one JSON line on stdout.
+//!
+//! The render run's frames are those of [`HeadlessViewer`], the render
+//! thread of a viewer without a window (the editor included with
+//! `--editor`); built with the `alloc-stats` feature it also reports the
+//! render thread's heap allocations per frame.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kestrel_actors::circuit::{HeadlessOptions, HeadlessReport, run_headless};
+use kestrel_actors::circuit::HeadlessReport;
+use kestrel_actors::telemetry::{FrameSink, FrameTiming};
 use serde::Serialize;
 
-use super::session::{AppError, LoginTarget, Session};
+use super::session::{AppError, LoginTarget, Session, SessionOptions};
+use crate::alloc_stats::{self, AllocCounts};
 use crate::config::PerformanceSettings;
-use crate::render::{Camera, Environment, HeadlessRenderer};
+use crate::editor::egui_pass::headless_input;
+use crate::editor::{Editor, EditorSources, EguiPass};
+use crate::render::{
+    Camera, Environment, FrameStats, HEADLESS_FORMAT, HeadlessRenderer, OverlayPass,
+};
 use crate::scene::SceneView;
 
 /// The render run's JSON line: the circuit's report plus frame figures.
@@ -33,27 +45,51 @@ pub struct RenderReport {
     pub adapter: String,
     /// Where the screenshot went.
     pub screenshot: Option<PathBuf>,
+    /// Mean heap allocations per frame by Kestrel's code on the render
+    /// thread, over the frames after [`alloc_warmup_frames`]. Absent unless
+    /// built with the `alloc-stats` feature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocs_per_frame: Option<f64>,
+    /// Mean bytes those allocations requested per frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alloc_bytes_per_frame: Option<f64>,
+    /// Mean heap allocations per frame inside wgpu calls (wgpu-core, the
+    /// driver, egui-wgpu) on the render thread, same frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wgpu_allocs_per_frame: Option<f64>,
+    /// Mean bytes those allocations requested per frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wgpu_alloc_bytes_per_frame: Option<f64>,
 }
 
 /// Field of view of the viewer's camera, radians.
 pub const FOV_Y: f32 = 1.0;
 
-/// The circuit-only headless run.
-pub fn run_headless_circuit(target: LoginTarget, seconds: f64) -> Result<HeadlessReport, AppError> {
-    let duration = Duration::from_secs_f64(seconds);
-    match target {
-        LoginTarget::Grid(login) => Ok(run_headless(HeadlessOptions::new(login, duration))?),
-        LoginTarget::Embedded(config) => {
-            // The embedded region needs a session to host it; the report comes
-            // from the same circuit code as a grid run.
-            let session = Session::start(LoginTarget::Embedded(config))?;
-            let login = session.login.clone();
-            let report = run_headless(HeadlessOptions::new(login, duration));
-            session.shutdown();
-            Ok(report?)
-        }
-    }
+/// The circuit-only headless run: log in, stay `seconds`, report.
+pub fn run_headless_circuit(
+    target: LoginTarget,
+    seconds: f64,
+    options: SessionOptions,
+) -> Result<HeadlessReport, AppError> {
+    // The same session as the window's (plugins see its events), without a renderer.
+    let session = Session::start_with(target, options)?;
+    session.connect(CONNECT_DEADLINE)?;
+    let connected_at = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    let connected_secs = connected_at.elapsed().as_secs_f64();
+    let census = session.net.census()?;
+    let stats = session.net.circuit.stats.clone();
+    let logged_out = session.shutdown();
+    Ok(HeadlessReport::new(
+        &stats.load_full(),
+        census,
+        logged_out,
+        connected_secs,
+    ))
 }
+
+/// How long a headless run waits for login and the handshake.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The camera a headless run looks through: from the south-west corner,
 /// high up, toward the middle of the region.
@@ -69,42 +105,76 @@ pub fn overview_camera(aspect: f32) -> Camera {
     )
 }
 
+/// What a headless render run does beyond logging in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadlessRenderOptions {
+    /// Longest wait for the region to arrive, seconds.
+    pub wait_seconds: f64,
+    /// Frames to render (at least 1).
+    pub frames: u32,
+    /// Target size in pixels.
+    pub size: (u32, u32),
+    /// Where to save the last frame as PNG.
+    pub screenshot: Option<PathBuf>,
+    /// Draw the editor with every panel open on top of the scene.
+    pub editor: bool,
+}
+
+/// Frames left out of the allocation means at the start of a run: the
+/// larger of [`ALLOC_WARMUP_MIN_FRAMES`] and a tenth of the run, always
+/// leaving at least one frame measured. The first frames upload meshes,
+/// grow the render thread's vectors and fill egui's caches.
+pub fn alloc_warmup_frames(frames: u32) -> u32 {
+    (frames / 10)
+        .max(ALLOC_WARMUP_MIN_FRAMES)
+        .min(frames.saturating_sub(1))
+}
+
+/// The fewest frames [`alloc_warmup_frames`] leaves out.
+pub const ALLOC_WARMUP_MIN_FRAMES: u32 = 60;
+
 /// The render run.
 pub fn run_headless_render(
     target: LoginTarget,
     settings: PerformanceSettings,
-    wait_seconds: f64,
-    frames: u32,
-    (width, height): (u32, u32),
-    screenshot: Option<PathBuf>,
+    options: &HeadlessRenderOptions,
+    session: SessionOptions,
 ) -> Result<RenderReport, AppError> {
-    let mut renderer =
+    let (width, height) = options.size;
+    let frames = options.frames.max(1);
+    let renderer =
         HeadlessRenderer::with_settings(width, height, super::render_settings(&settings))?;
     let adapter = renderer.gpu().summary.name.clone();
     tracing::info!(%adapter, "offscreen renderer ready");
 
-    let session = Session::start(target)?;
-    session.connect(Duration::from_secs(60))?;
-    wait_for_region(&session, Duration::from_secs_f64(wait_seconds));
+    let session = Session::start_with(target, session)?;
+    session.connect(CONNECT_DEADLINE)?;
+    wait_for_region(&session, Duration::from_secs_f64(options.wait_seconds));
 
-    let mut view = SceneView::new(usize::MAX);
-    let camera = overview_camera(width as f32 / height as f32);
+    let mut viewer = HeadlessViewer::new(renderer);
+    if options.editor {
+        viewer.open_editor(&session);
+    }
+    let warmup = alloc_warmup_frames(frames);
+    let mut allocs = AllocMean::default();
     let mut frame_ms = Vec::with_capacity(frames as usize);
     let mut cpu_ms = Vec::with_capacity(frames as usize);
-    for _ in 0..frames {
-        let t = Instant::now();
-        view.update(&session.scene);
-        let stats = renderer.render(&view.render_scene(Environment::default()), &camera);
-        view.frame_done();
-        renderer.wait_idle()?;
-        frame_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        cpu_ms.push(stats.cpu_ms as f64);
+    for i in 0..frames {
+        let record = viewer.frame(&session)?;
+        frame_ms.push(record.frame_ms);
+        cpu_ms.push(f64::from(record.stats.cpu_ms));
+        if i >= warmup
+            && let Some(a) = record.allocs
+        {
+            allocs.add(&a);
+        }
     }
-    if let Some(path) = &screenshot {
-        renderer.save_png(path)?;
+    if let Some(path) = &options.screenshot {
+        viewer.renderer().save_png(path)?;
         tracing::info!(path = %path.display(), "screenshot written");
     }
-    let objects_drawn = view.object_count();
+    let objects_drawn = viewer.object_count();
+    drop(viewer);
     let census = session.net.census()?;
     let stats = (*session.net.circuit.stats.load_full()).clone();
     let logged_out = {
@@ -120,8 +190,217 @@ pub fn run_headless_render(
         frame_ms_p99: percentile(&mut frame_ms, 0.99),
         cpu_ms_p50: percentile(&mut cpu_ms, 0.50),
         adapter,
-        screenshot,
+        screenshot: options.screenshot.clone(),
+        allocs_per_frame: allocs.mean(|a| a.kestrel_allocs),
+        alloc_bytes_per_frame: allocs.mean(|a| a.kestrel_bytes),
+        wgpu_allocs_per_frame: allocs.mean(|a| a.wgpu_allocs),
+        wgpu_alloc_bytes_per_frame: allocs.mean(|a| a.wgpu_bytes),
     })
+}
+
+/// Sums of per-frame allocation counts, for the report's means.
+#[derive(Debug, Default)]
+struct AllocMean {
+    frames: u64,
+    sum: AllocCounts,
+}
+
+impl AllocMean {
+    fn add(&mut self, a: &AllocCounts) {
+        self.frames += 1;
+        self.sum.kestrel_allocs += a.kestrel_allocs;
+        self.sum.kestrel_bytes += a.kestrel_bytes;
+        self.sum.wgpu_allocs += a.wgpu_allocs;
+        self.sum.wgpu_bytes += a.wgpu_bytes;
+    }
+
+    /// The mean of one counter; `None` when nothing was measured.
+    fn mean(&self, field: fn(&AllocCounts) -> u64) -> Option<f64> {
+        (self.frames > 0).then(|| field(&self.sum) as f64 / self.frames as f64)
+    }
+}
+
+/// What one headless frame did.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameRecord {
+    /// The renderer's figures.
+    pub stats: FrameStats,
+    /// Wall time of the whole frame (scene drain, UI, render, GPU finish), ms.
+    pub frame_ms: f64,
+    /// Heap allocations the render thread made during the frame; `None`
+    /// when allocations are not counted (see [`crate::alloc_stats`]).
+    pub allocs: Option<AllocCounts>,
+}
+
+/// The editor on a headless run: egui without a window, every panel open,
+/// reading the session's telemetry, registry, circuit and governor.
+struct HeadlessEditor {
+    egui: EguiPass,
+    editor: Editor,
+    sources: EditorSources,
+    /// Where frames are recorded for the telemetry actor (Frame panel).
+    frames: Option<FrameSink>,
+}
+
+/// The render thread of a viewer without a window: drains the session's
+/// scene, runs the editor's UI when it is open, renders offscreen and waits
+/// for the GPU, once per [`HeadlessViewer::frame`]. The camera is the
+/// [`overview_camera`] and does not move.
+pub struct HeadlessViewer {
+    renderer: HeadlessRenderer,
+    view: SceneView,
+    camera: Camera,
+    editor: Option<HeadlessEditor>,
+    /// Frames run (egui's clock: 60 frames a second).
+    frames: u64,
+}
+
+impl HeadlessViewer {
+    /// A viewer drawing with `renderer`; the editor starts absent.
+    pub fn new(renderer: HeadlessRenderer) -> Self {
+        let (width, height) = renderer.size();
+        HeadlessViewer {
+            camera: overview_camera(width as f32 / height as f32),
+            renderer,
+            view: SceneView::new(usize::MAX),
+            editor: None,
+            frames: 0,
+        }
+    }
+
+    /// Gives the viewer an editor showing every panel at once, hidden until
+    /// [`HeadlessViewer::open_editor`] (as in the window, where F1 shows
+    /// it). From now on every frame is recorded for its Frame panel and
+    /// into a telemetry actor started here on the session's runtime (the
+    /// Actors and Frame panels read it; if it fails to start they stay
+    /// empty). A second call does nothing.
+    pub fn attach_editor(&mut self, session: &Session) {
+        if self.editor.is_some() {
+            return;
+        }
+        let runtime = session.net.runtime.handle();
+        let mut sources = EditorSources {
+            registry: Some(Arc::clone(runtime.registry())),
+            circuit: Some(session.net.circuit.stats.clone()),
+            governor: Some(session.governor.clone()),
+            ..EditorSources::default()
+        };
+        let frames = match kestrel_actors::telemetry::spawn(&runtime) {
+            Ok(t) => {
+                sources.telemetry = Some(t.latest);
+                Some(t.frames)
+            }
+            Err(e) => {
+                tracing::warn!("telemetry actor did not start: {e}");
+                None
+            }
+        };
+        let mut editor = Editor::new(false);
+        editor.show_all(true);
+        let gpu = self.renderer.gpu();
+        self.editor = Some(HeadlessEditor {
+            egui: EguiPass::headless(&gpu.device, HEADLESS_FORMAT),
+            editor,
+            sources,
+            frames,
+        });
+    }
+
+    /// Shows the editor (attaching it first if needed).
+    pub fn open_editor(&mut self, session: &Session) {
+        self.attach_editor(session);
+        if let Some(e) = &mut self.editor
+            && !e.editor.is_open()
+        {
+            e.editor.toggle();
+        }
+    }
+
+    /// Hides the editor (F1): egui is skipped from the next frame on.
+    pub fn close_editor(&mut self) {
+        if let Some(e) = &mut self.editor
+            && e.editor.is_open()
+        {
+            e.editor.toggle();
+        }
+    }
+
+    /// Whether the editor is shown.
+    pub fn editor_open(&self) -> bool {
+        self.editor.as_ref().is_some_and(|e| e.editor.is_open())
+    }
+
+    /// Runs one frame and waits for the GPU to finish it. Its allocations
+    /// are those of the calling thread from the scene drain through the
+    /// GPU wait and the editor's frame history.
+    pub fn frame(&mut self, session: &Session) -> Result<FrameRecord, AppError> {
+        let before = alloc_stats::thread_counts();
+        let started = Instant::now();
+        self.frames += 1;
+        self.view.update(&session.scene);
+        let (width, height) = self.renderer.size();
+        let overlay = match &mut self.editor {
+            Some(e) if e.editor.is_open() => {
+                let time_s = self.frames as f64 / 60.0;
+                let HeadlessEditor {
+                    egui,
+                    editor,
+                    sources,
+                    ..
+                } = e;
+                egui.run_raw(headless_input(width, height, time_s), |ui| {
+                    editor.ui(ui, sources)
+                });
+                Some(&mut e.egui as &mut dyn OverlayPass)
+            }
+            Some(e) => {
+                e.egui.skip();
+                None
+            }
+            None => None,
+        };
+        let stats = self.renderer.render_with_overlay(
+            &self.view.render_scene(Environment::default()),
+            &self.camera,
+            overlay,
+        );
+        self.view.frame_done();
+        self.renderer.wait_idle()?;
+        if let Some(e) = &mut self.editor {
+            let gpu_ms = stats.gpu.map(|g| g.total_ms());
+            e.editor.record_frame(stats.frame, stats.cpu_ms, gpu_ms);
+            if let Some(gpu) = &stats.gpu {
+                e.editor.record_gpu_passes(gpu);
+            }
+        }
+        let frame_ms = started.elapsed().as_secs_f64() * 1e3;
+        let allocs = before.and_then(|b| Some(alloc_stats::thread_counts()?.since(&b)));
+        // The one step after the count: a push into the sink's fixed ring,
+        // which never allocates.
+        if let Some(sink) = self.editor.as_ref().and_then(|e| e.frames.as_ref()) {
+            let mut timing = FrameTiming::new(stats.frame, stats.cpu_ms);
+            if let Some(a) = &allocs {
+                timing.allocs = a.kestrel_allocs;
+                timing.alloc_bytes = a.kestrel_bytes;
+            }
+            sink.record(timing);
+        }
+        Ok(FrameRecord {
+            stats,
+            frame_ms,
+            allocs,
+        })
+    }
+
+    /// The renderer (adapter, screenshots).
+    pub fn renderer(&self) -> &HeadlessRenderer {
+        &self.renderer
+    }
+
+    /// Objects in the render thread's copy of the scene.
+    pub fn object_count(&self) -> usize {
+        self.view.object_count()
+    }
 }
 
 /// Waits until the whole terrain has arrived and the object count has

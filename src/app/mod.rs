@@ -3,15 +3,18 @@
 //! `App` owns none of the parts' logic; each lives in its own module.
 
 mod headless;
+pub mod plugin_bridge;
 mod session;
 mod window;
 
 pub use headless::{
-    FOV_Y, RenderReport, overview_camera, run_headless_circuit, run_headless_render,
+    ALLOC_WARMUP_MIN_FRAMES, FOV_Y, FrameRecord, HeadlessRenderOptions, HeadlessViewer,
+    RenderReport, alloc_warmup_frames, overview_camera, run_headless_circuit, run_headless_render,
     wait_for_region,
 };
-pub use session::{AppError, LoginTarget, Session};
-pub use window::run_windowed;
+pub use plugin_bridge::{PluginBridge, PluginBridgeError, PluginBridgeStats};
+pub use session::{AppError, LoginTarget, Session, SessionOptions};
+pub use window::{WindowedOptions, run_windowed};
 
 use crate::config::{PerformanceSettings, ShaderQuality, TextureFiltering};
 use crate::render::{Filtering, RenderSettings};

@@ -9,6 +9,12 @@ use kestrel_actors::circuit::{
 };
 use kestrel_protocol::login::StartLocation;
 
+use kestrel_actors::plugin::PluginControl;
+
+use super::plugin_bridge::{PluginBridge, PluginBridgeError};
+use crate::config::PerformanceProfile;
+use crate::governor::relay::{RelayError, spawn_relay};
+use crate::governor::{GovernorHandle, GovernorSpawn, Thresholds};
 use crate::scene::{AttachCircuit, SceneHandle, SceneSpawnError, spawn_scene};
 use crate::sim::{SimConfig, SimError, SimHandle, Simulator};
 
@@ -39,6 +45,18 @@ pub enum AppError {
     /// The scene actor did not start.
     #[error(transparent)]
     Scene(#[from] SceneSpawnError),
+    /// The ScalingGovernor did not start.
+    #[error("governor: {0}")]
+    Governor(#[from] kestrel_actors::SpawnError),
+    /// The governor's settings relay did not start.
+    #[error(transparent)]
+    Relay(#[from] RelayError),
+    /// The bridge between the session and the plugins did not start.
+    #[error(transparent)]
+    PluginBridge(#[from] PluginBridgeError),
+    /// The frame-time trace could not be written.
+    #[error("--record-trace: {0}")]
+    Trace(#[from] crate::governor::TraceError),
     /// Rendering failed.
     #[error("renderer: {0}")]
     Render(#[from] crate::render::RenderError),
@@ -52,12 +70,38 @@ pub enum AppError {
     },
 }
 
+/// How a session starts, beyond where it logs in.
+#[derive(Clone)]
+pub struct SessionOptions {
+    /// The ScalingGovernor: its thresholds, the profile it starts on, and
+    /// where the user's choices are saved.
+    pub governor: GovernorSpawn,
+    /// The plugins the session's events go to (through a [`PluginBridge`]
+    /// spawned before login, so nothing of the handshake is missed) and
+    /// whose chat it sends.
+    pub plugins: Option<PluginControl>,
+}
+
+impl Default for SessionOptions {
+    /// Balanced, the shipped thresholds, nothing saved.
+    fn default() -> Self {
+        SessionOptions {
+            governor: GovernorSpawn::new(PerformanceProfile::Balanced, Thresholds::built_in()),
+            plugins: None,
+        }
+    }
+}
+
 /// A running session.
 pub struct Session {
     /// The runtime, the circuit and its census.
     pub net: HeadlessSession,
     /// The scene the render thread draws.
     pub scene: SceneHandle,
+    /// The ScalingGovernor: the settings in force, its status, the frame feed.
+    pub governor: GovernorHandle,
+    /// Carries events to the plugins and their chat out, when plugins run.
+    pub plugin_bridge: Option<PluginBridge>,
     /// Who logs in where.
     pub login: LoginParams,
     /// The embedded region and the runtime it runs on (dropped last).
@@ -65,8 +109,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the embedded region if it is the target, then the actors.
+    /// Starts the embedded region if it is the target, then the actors,
+    /// with the default [`SessionOptions`].
     pub fn start(target: LoginTarget) -> Result<Session, AppError> {
+        Self::start_with(target, SessionOptions::default())
+    }
+
+    /// Starts the embedded region if it is the target, then the actors: the
+    /// circuit, the scene, the governor and the relay that hands the
+    /// governor's settings to the scene and the circuit.
+    pub fn start_with(target: LoginTarget, options: SessionOptions) -> Result<Session, AppError> {
         let (login, sim) = match target {
             LoginTarget::Grid(login) => (login, None),
             LoginTarget::Embedded(config) => {
@@ -95,9 +147,23 @@ impl Session {
             Some(&net.circuit),
             SCENE_DELTA_CAPACITY,
         )?;
+        let runtime = net.runtime.handle();
+        let governor = options.governor.spawn(&runtime)?;
+        spawn_relay(
+            &runtime,
+            &governor,
+            Some(scene.addr.clone()),
+            Some(net.circuit.addr.clone()),
+        )?;
+        let plugin_bridge = match options.plugins {
+            Some(control) => Some(PluginBridge::spawn(&runtime, &net.circuit, control)?),
+            None => None,
+        };
         Ok(Session {
             net,
             scene,
+            governor,
+            plugin_bridge,
             login,
             sim,
         })

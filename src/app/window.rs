@@ -9,11 +9,13 @@
 //! The window opens either on a connected session or on the login screen,
 //! which logs in on its own thread; the scene shows once the session arrives.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use glam::{Quat, Vec3};
 use kestrel_actors::circuit::{AgentCamera, AgentControl, ControlFlags};
+use kestrel_actors::plugin::PluginControl;
 use kestrel_actors::telemetry::{FrameSink, FrameTiming};
 use winit::event::{ElementState, KeyEvent, WindowEvent};
 use winit::keyboard::{KeyCode, PhysicalKey};
@@ -21,8 +23,9 @@ use winit::window::Window;
 
 use super::headless::FOV_Y;
 use super::session::{AppError, Session};
-use crate::config::PerformanceSettings;
+use crate::config::{ConfigDir, PerformanceSettings};
 use crate::editor::{Editor, EditorSources, EguiPass, WindowStart};
+use crate::governor::{FrameSample, TraceRecorder};
 use crate::render::{
     AppControl, Environment, GpuContext, OrbitCamera, OverlayPass, Renderer, WindowApp,
     WindowFrame, WindowOptions, run_window,
@@ -59,6 +62,15 @@ struct ViewerWindow {
     yaw: f32,
     sent: Option<AgentControl>,
     last_frame: Instant,
+    /// The governor's clock: frame times are ms since the window opened.
+    started: Instant,
+    /// The settings generation the renderer was last given.
+    applied: Option<u64>,
+    /// `--record-trace`: every frame's sample, written off the render thread.
+    trace: Option<TraceRecorder>,
+    /// Frames drawn, and how many to draw before closing (`--frames`).
+    drawn: u64,
+    exit_after: Option<u64>,
 }
 
 impl ViewerWindow {
@@ -141,6 +153,7 @@ impl ViewerWindow {
         }
         self.sources.registry = Some(Arc::clone(runtime.registry()));
         self.sources.circuit = Some(session.net.circuit.stats.clone());
+        self.sources.governor = Some(session.governor.clone());
         window.set_title(&format!("Kestrel — {}", session.login.login_uri));
         self.session = Some(session);
         self.login = None;
@@ -200,6 +213,8 @@ impl WindowApp for ViewerWindow {
     }
 
     fn draw(&mut self, frame: &mut WindowFrame<'_>) {
+        let work_started = Instant::now();
+        let allocs_before = crate::alloc_stats::thread_counts();
         let arrived = match self.pending.take() {
             Some(s) => Some(s),
             None => self.login.as_mut().and_then(|l| l.poll()),
@@ -217,6 +232,15 @@ impl WindowApp for ViewerWindow {
             self.yaw -= TURN_RATE * dt;
         }
         if let Some(session) = &self.session {
+            // The governor's (or the user's) latest settings reach the
+            // renderer here, between frames.
+            let active = session.governor.settings.load();
+            if self.applied != Some(active.generation) {
+                self.applied = Some(active.generation);
+                frame
+                    .renderer()
+                    .set_settings(super::render_settings(&active.settings));
+            }
             self.view.update(&session.scene);
             let agent = *session.scene.agent.load();
             if agent.known {
@@ -232,35 +256,110 @@ impl WindowApp for ViewerWindow {
             view,
             ..
         } = self;
+        // egui allocates even for an empty UI: run it only when something
+        // is on screen, so an idle frame with nothing shown allocates nothing.
+        let show_ui = login.is_some() || editor.wants_frame(sources);
         if let Some(egui) = egui.as_mut() {
-            egui.run(frame.window(), |ui| {
-                if let Some(login) = login.as_mut() {
-                    login.ui(ui);
-                }
-                editor.ui(ui, sources);
-            });
+            if show_ui {
+                egui.run(frame.window(), |ui| {
+                    if let Some(login) = login.as_mut() {
+                        login.ui(ui);
+                    }
+                    editor.ui(ui, sources);
+                });
+            } else {
+                egui.skip();
+            }
         }
-        let overlay = egui.as_mut().map(|e| e as &mut dyn OverlayPass);
+        let overlay = egui
+            .as_mut()
+            .filter(|_| show_ui)
+            .map(|e| e as &mut dyn OverlayPass);
         let stats = frame.render(&view.render_scene(Environment::default()), &camera, overlay);
         view.frame_done();
         let gpu_ms = stats.gpu.map(|g| g.total_ms());
         editor.record_frame(stats.frame, stats.cpu_ms, gpu_ms);
+        if let Some(gpu) = &stats.gpu {
+            editor.record_gpu_passes(gpu);
+        }
         if let Some(sink) = &self.frames {
-            sink.record(FrameTiming::new(stats.frame, stats.cpu_ms));
+            let mut timing = FrameTiming::new(stats.frame, stats.cpu_ms);
+            // With the `alloc-stats` feature: what this frame's own code allocated.
+            if let Some(a) =
+                allocs_before.and_then(|b| Some(crate::alloc_stats::thread_counts()?.since(&b)))
+            {
+                timing.allocs = a.kestrel_allocs;
+                timing.alloc_bytes = a.kestrel_bytes;
+            }
+            sink.record(timing);
+        }
+        // The frame's work (scene, UI, recording, submit), without the wait
+        // for vsync that follows: a vsync-bound interval would hide headroom.
+        let sample = FrameSample {
+            t_ms: self.started.elapsed().as_secs_f64() * 1e3,
+            frame_ms: work_started.elapsed().as_secs_f64() * 1e3,
+            gpu_ms: gpu_ms.map(f64::from),
+            memory_pressure: None,
+        };
+        if let Some(trace) = &self.trace {
+            trace.record(sample);
+        }
+        if let Some(session) = &self.session {
+            session.governor.feed.record(sample);
+            let profile = session.governor.settings.load().profile;
+            editor.record_governed(sample.t_ms, sample.cost_ms(), profile);
         }
         self.send_controls(self.orbit.target, camera.position);
+        self.drawn += 1;
+        if self.exit_after.is_some_and(|n| self.drawn >= n) {
+            frame.request_exit();
+        }
     }
 }
 
+/// How the viewer window runs.
+#[derive(Clone)]
+pub struct WindowedOptions {
+    /// Window size, pixels.
+    pub width: u32,
+    /// Window size, pixels.
+    pub height: u32,
+    /// Open with the editor shown.
+    pub editor_open: bool,
+    /// Where the editor saves the governor's thresholds.
+    pub config_dir: Option<ConfigDir>,
+    /// `--record-trace FILE`: write every frame's time as a governor trace.
+    pub record_trace: Option<PathBuf>,
+    /// `--frames N`: close the window after this many frames.
+    pub exit_after_frames: Option<u64>,
+    /// The plugins, for the editor's panel and their overlays.
+    pub plugins: Option<PluginControl>,
+}
+
+/// Frames the trace recorder buffers before it drops (4 s at 240 fps).
+const TRACE_BUFFER: usize = 1024;
+
 /// Runs the viewer in a window until it is closed: on a connected session,
-/// or on the login screen. Shuts the session down at the end.
+/// or on the login screen. Shuts the session down at the end. `settings`
+/// are the renderer's until a session's governor says otherwise.
 pub fn run_windowed(
     start: WindowStart,
     settings: &PerformanceSettings,
-    width: u32,
-    height: u32,
-    editor_open: bool,
+    options: WindowedOptions,
 ) -> Result<(), AppError> {
+    let WindowedOptions {
+        width,
+        height,
+        editor_open,
+        config_dir,
+        record_trace,
+        exit_after_frames,
+        plugins,
+    } = options;
+    let trace = match record_trace {
+        Some(path) => Some(TraceRecorder::create(&path, TRACE_BUFFER)?),
+        None => None,
+    };
     let (session, login) = match start {
         WindowStart::Connected(session) => (Some(session), None),
         WindowStart::LoginScreen(login) => (None, Some(login)),
@@ -281,16 +380,25 @@ pub fn run_windowed(
         login,
         egui: None,
         editor: Editor::new(editor_open),
-        sources: EditorSources::default(),
+        sources: EditorSources {
+            config_dir,
+            plugins,
+            ..EditorSources::default()
+        },
         frames: None,
         pending: session,
         view: SceneView::new(2048),
-        orbit: OrbitCamera::new(Vec3::new(128.0, 128.0, 25.0), 30.0, -2.3, 0.35),
+        orbit: OrbitCamera::new(Vec3::new(128.0, 128.0, 25.0), 30.0, -2.3, -0.35),
         keys: Keys::default(),
         fly: false,
         yaw: 0.0,
         sent: None,
         last_frame: Instant::now(),
+        started: Instant::now(),
+        applied: None,
+        trace,
+        drawn: 0,
+        exit_after: exit_after_frames,
     };
     let result = run_window(options, &mut app);
     // A session that never reached a frame (the window failed to open) is
@@ -300,6 +408,12 @@ pub fn run_windowed(
         .flatten()
     {
         session.shutdown();
+    }
+    if let Some(trace) = app.trace.take() {
+        match trace.finish() {
+            Ok(stats) => tracing::info!(?stats, "frame-time trace written"),
+            Err(e) => tracing::warn!("frame-time trace: {e}"),
+        }
     }
     Ok(result?)
 }

@@ -12,7 +12,7 @@ use kestrel_actors::bus::Latest;
 use kestrel_actors::circuit::{CircuitState, CircuitStats, LoginParams};
 use kestrel_protocol::login::StartLocation;
 
-use crate::app::{LoginTarget, Session};
+use crate::app::{LoginTarget, Session, SessionOptions};
 use crate::sim::SimConfig;
 
 /// The login URI the form starts with when none is given: an
@@ -106,6 +106,7 @@ pub struct LoginScreen {
     circuit: Option<Latest<CircuitStats>>,
     embedded_login: bool,
     deadline: Duration,
+    options: SessionOptions,
 }
 
 impl LoginScreen {
@@ -120,7 +121,15 @@ impl LoginScreen {
             circuit: None,
             embedded_login: false,
             deadline: DEFAULT_CONNECT_DEADLINE,
+            options: SessionOptions::default(),
         }
+    }
+
+    /// Starts sessions with `options` (the user's performance settings and
+    /// governor) instead of the defaults.
+    pub fn with_session_options(mut self, options: SessionOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Gives up a login after `deadline` instead of [`DEFAULT_CONNECT_DEADLINE`].
@@ -190,9 +199,10 @@ impl LoginScreen {
     fn start(&mut self, target: LoginTarget) {
         let (tx, rx) = crossbeam_channel::bounded(EVENT_CAPACITY);
         let deadline = self.deadline;
+        let options = self.options.clone();
         let spawned = std::thread::Builder::new()
             .name("kestrel-login".into())
-            .spawn(move || login_thread(target, deadline, tx));
+            .spawn(move || login_thread(target, options, deadline, tx));
         match spawned {
             Ok(_) => {
                 self.events = Some(rx);
@@ -295,8 +305,13 @@ impl LoginScreen {
 
 /// Starts the session and logs in; reports through `tx` (bounded, and
 /// never full: it sends two events into room for four).
-fn login_thread(target: LoginTarget, deadline: Duration, tx: Sender<LoginEvent>) {
-    let session = match Session::start(target) {
+fn login_thread(
+    target: LoginTarget,
+    options: SessionOptions,
+    deadline: Duration,
+    tx: Sender<LoginEvent>,
+) {
+    let session = match Session::start_with(target, options) {
         Ok(s) => s,
         Err(e) => {
             let _ = tx.try_send(LoginEvent::Done(Err(e.to_string())));

@@ -17,9 +17,16 @@ use kestrel_actors::bus::Latest;
 use kestrel_actors::circuit::CircuitStats;
 use kestrel_actors::telemetry::TelemetrySnapshot;
 
+use crate::config::{ConfigDir, PerformanceProfile};
+use crate::governor::GovernorHandle;
+use kestrel_actors::plugin::PluginControl;
+
 pub use egui_pass::EguiPass;
 pub use login_screen::{DEFAULT_LOGIN_URI, LoginForm, LoginFormError, LoginScreen, LoginState};
-use panels::{ActorsPanel, FramePanel, network_ui};
+use panels::{
+    ActorsPanel, FramePanel, GovernorPanel, PluginsPanel, PreferencesPanel, network_ui,
+    plugin_overlays_ui,
+};
 
 /// What the editor reads: every source is optional (before login there is
 /// no circuit; telemetry may be missing if its actor could not start).
@@ -31,6 +38,12 @@ pub struct EditorSources {
     pub registry: Option<Arc<Registry>>,
     /// The circuit's stats.
     pub circuit: Option<Latest<CircuitStats>>,
+    /// The ScalingGovernor (Governor and Preferences panels).
+    pub governor: Option<GovernorHandle>,
+    /// Where Save writes the governor's thresholds (`None`: this run only).
+    pub config_dir: Option<ConfigDir>,
+    /// The plugins (their snapshot and non-blocking controls).
+    pub plugins: Option<PluginControl>,
 }
 
 /// The editor's tabs.
@@ -42,15 +55,50 @@ pub enum EditorTab {
     Network,
     /// Frame times.
     Frame,
+    /// The ScalingGovernor: profile history and thresholds.
+    Governor,
+    /// The performance profile and its settings.
+    Preferences,
+    /// Every plugin's state and faults, with restart/enable/disable.
+    Plugins,
+}
+
+impl EditorTab {
+    /// Every tab, in the order shown.
+    pub const ALL: [EditorTab; 6] = [
+        EditorTab::Actors,
+        EditorTab::Network,
+        EditorTab::Frame,
+        EditorTab::Governor,
+        EditorTab::Preferences,
+        EditorTab::Plugins,
+    ];
+
+    /// The tab's title.
+    pub fn name(self) -> &'static str {
+        match self {
+            EditorTab::Actors => "Actors",
+            EditorTab::Network => "Network",
+            EditorTab::Frame => "Frame",
+            EditorTab::Governor => "Governor",
+            EditorTab::Preferences => "Preferences",
+            EditorTab::Plugins => "Plugins",
+        }
+    }
 }
 
 /// The editor window and its panels.
 #[derive(Debug)]
 pub struct Editor {
     open: bool,
+    /// Every panel in its own window at once, instead of one tabbed window.
+    all: bool,
     tab: EditorTab,
     actors: ActorsPanel,
     frame: FramePanel,
+    governor: GovernorPanel,
+    preferences: PreferencesPanel,
+    plugins: PluginsPanel,
 }
 
 impl Editor {
@@ -58,10 +106,25 @@ impl Editor {
     pub fn new(open: bool) -> Self {
         Editor {
             open,
+            all: false,
             tab: EditorTab::Actors,
             actors: ActorsPanel::new(),
             frame: FramePanel::new(),
+            governor: GovernorPanel::new(),
+            preferences: PreferencesPanel::new(),
+            plugins: PluginsPanel::new(),
         }
+    }
+
+    /// Shows every panel at once, each in its own window (or back to one
+    /// tabbed window).
+    pub fn show_all(&mut self, all: bool) {
+        self.all = all;
+    }
+
+    /// Switches the tabbed window to `tab`.
+    pub fn select(&mut self, tab: EditorTab) {
+        self.tab = tab;
     }
 
     /// Shows or hides it (F1).
@@ -79,35 +142,74 @@ impl Editor {
         self.frame.record(frame, cpu_ms, gpu_ms);
     }
 
-    /// Draws the editor window when it is open.
+    /// Records the GPU time of each pass for the Frame panel.
+    pub fn record_gpu_passes(&mut self, gpu: &crate::render::GpuTimings) {
+        self.frame.record_passes(gpu);
+    }
+
+    /// Records what the governor saw of a frame for the Governor panel's
+    /// history (every frame, even hidden): when it ended (ms on the
+    /// governor's clock), its cost and the profile in force.
+    pub fn record_governed(&mut self, t_ms: f64, cost_ms: f64, profile: PerformanceProfile) {
+        self.governor.record(t_ms, cost_ms, profile);
+    }
+
+    /// Whether anything of the editor is on screen this frame: the editor
+    /// window, or a plugin's overlay text (egui need not run otherwise).
+    pub fn wants_frame(&self, sources: &EditorSources) -> bool {
+        self.open
+            || sources.plugins.as_ref().is_some_and(|p| {
+                p.latest()
+                    .load()
+                    .plugins
+                    .iter()
+                    .any(|r| r.overlay.is_some())
+            })
+    }
+
+    /// Draws the plugins' overlays (always) and the editor window when it is open.
     pub fn ui(&mut self, ui: &mut Ui, sources: &EditorSources) {
+        if let Some(plugins) = &sources.plugins {
+            plugin_overlays_ui(ui.ctx(), &plugins.latest().load());
+        }
         if !self.open {
             return;
         }
         let mut open = self.open;
-        egui::Window::new("Editor (F1)")
-            .open(&mut open)
-            .default_width(1000.0)
-            .default_pos([10.0, 10.0])
-            .resizable(true)
-            .show(ui.ctx(), |ui| {
-                ui.horizontal(|ui| {
-                    for (tab, name) in [
-                        (EditorTab::Actors, "Actors"),
-                        (EditorTab::Network, "Network"),
-                        (EditorTab::Frame, "Frame"),
-                    ] {
-                        ui.selectable_value(&mut self.tab, tab, name);
-                    }
+        if self.all {
+            // Tiled down the left and across: each panel its own window.
+            for (i, tab) in EditorTab::ALL.into_iter().enumerate() {
+                let pos = [10.0 + 330.0 * (i % 4) as f32, 10.0 + 380.0 * (i / 4) as f32];
+                egui::Window::new(tab.name())
+                    .open(&mut open)
+                    .default_width(320.0)
+                    .default_pos(pos)
+                    .resizable(true)
+                    .vscroll(true)
+                    .show(ui.ctx(), |ui| self.tab_ui(ui, tab, sources));
+            }
+        } else {
+            egui::Window::new("Editor (F1)")
+                .open(&mut open)
+                .default_width(1240.0)
+                .default_pos([10.0, 10.0])
+                .resizable(true)
+                .vscroll(true)
+                .show(ui.ctx(), |ui| {
+                    ui.horizontal(|ui| {
+                        for tab in EditorTab::ALL {
+                            ui.selectable_value(&mut self.tab, tab, tab.name());
+                        }
+                    });
+                    ui.separator();
+                    self.tab_ui(ui, self.tab, sources);
                 });
-                ui.separator();
-                self.tab_ui(ui, sources);
-            });
+        }
         self.open = open;
     }
 
-    fn tab_ui(&mut self, ui: &mut Ui, sources: &EditorSources) {
-        match self.tab {
+    fn tab_ui(&mut self, ui: &mut Ui, tab: EditorTab, sources: &EditorSources) {
+        match tab {
             EditorTab::Actors => match (&sources.telemetry, &sources.registry) {
                 (Some(t), Some(r)) => {
                     let snapshot = t.load();
@@ -127,6 +229,34 @@ impl Editor {
                 let telemetry = sources.telemetry.as_ref().map(|t| t.load());
                 self.frame.ui(ui, telemetry.as_ref().map(|t| &t.frames));
             }
+            EditorTab::Governor => match &sources.governor {
+                Some(g) => {
+                    let status = g.status.load();
+                    self.governor
+                        .ui(ui, &status, &g.addr, sources.config_dir.as_ref());
+                }
+                None => {
+                    ui.label("No governor: not connected yet.");
+                }
+            },
+            EditorTab::Plugins => match &sources.plugins {
+                Some(c) => {
+                    let snapshot = c.latest().load();
+                    self.plugins.ui(ui, &snapshot, c);
+                }
+                None => {
+                    ui.label("No plugin supervisor.");
+                }
+            },
+            EditorTab::Preferences => match &sources.governor {
+                Some(g) => {
+                    let (status, active) = (g.status.load(), g.settings.load());
+                    self.preferences.ui(ui, &status, &active, &g.addr);
+                }
+                None => {
+                    ui.label("No session yet: preferences apply once connected.");
+                }
+            },
         }
     }
 }

@@ -27,7 +27,7 @@ use kestrel_actors::{
 };
 
 use crate::config::{
-    ConfigDir, ConfigError, PerformanceProfile, PerformanceSettings, ProfileTable,
+    ConfigDir, ConfigError, PerformanceProfile, PerformanceSettings, ProfileTable, UserSettings,
 };
 
 use super::core::{FrameSample, GovernorCore, Transition};
@@ -107,6 +107,23 @@ pub struct GovernorStatus {
     pub up_backoff: u32,
     /// The last [`RECENT_TRANSITIONS`] transitions, oldest first.
     pub recent: Vec<Transition>,
+    /// The profile the user chose (where the governor started from; what
+    /// Preferences shows and saves).
+    pub user_profile: PerformanceProfile,
+    /// The user's Custom values (Balanced's until edited).
+    pub custom: PerformanceSettings,
+    /// The outcome of the last write or read of a config file, in words
+    /// (`saved /home/…/governor.toml`, or why it failed).
+    pub last_file_outcome: Option<FileOutcome>,
+}
+
+/// What happened to the last config file the governor wrote or read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// Written (or read back) without trouble.
+    Done(String),
+    /// Refused, and why.
+    Failed(String),
 }
 
 /// Turn the governor on or off (off: the profile stays where it is).
@@ -128,6 +145,14 @@ impl Message for SetThresholds {
 pub struct SetProfile(pub PerformanceProfile);
 impl Message for SetProfile {
     type Result = ();
+}
+
+/// The user edited the Custom values: keep them, and apply them at once when
+/// the profile is Custom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SetCustom(pub PerformanceSettings);
+impl Message for SetCustom {
+    type Result = Result<(), ConfigError>;
 }
 
 /// Write the thresholds in force to `governor.toml` in this directory; answers the file.
@@ -202,6 +227,10 @@ pub struct GovernorSpawn {
     pub enabled: bool,
     /// Samples the feed buffers.
     pub feed_capacity: usize,
+    /// Where the user's choices ([`SetProfile`], [`SetCustom`], [`SetEnabled`])
+    /// are saved as `settings.toml`, off the render thread; `None` keeps
+    /// them for this run only (tests, benches).
+    pub persist: Option<ConfigDir>,
     /// How often the feed is drained.
     pub poll_interval: Duration,
 }
@@ -217,6 +246,22 @@ impl GovernorSpawn {
             enabled: true,
             feed_capacity: DEFAULT_FEED_CAPACITY,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            persist: None,
+        }
+    }
+
+    /// Start where the user's saved settings say (profile, Custom values,
+    /// governor on or off), and save their later choices to `persist`.
+    pub fn from_user(
+        user: &UserSettings,
+        thresholds: Thresholds,
+        persist: Option<ConfigDir>,
+    ) -> Self {
+        Self {
+            custom: user.custom,
+            enabled: user.governor_enabled,
+            persist,
+            ..Self::new(user.profile, thresholds)
         }
     }
 
@@ -230,17 +275,33 @@ impl GovernorSpawn {
         };
         let first = ActiveSettings {
             profile: self.start,
-            settings: settings_of(&self.table, self.custom, self.start),
+            settings: settings_of(
+                &self.table,
+                self.custom.unwrap_or(self.table.balanced),
+                self.start,
+            ),
             generation: 0,
             cause: Cause::Start,
         };
         let core = GovernorCore::new(self.thresholds, self.start);
+        let custom = self.custom.unwrap_or(self.table.balanced);
         let mut state = GovernorState {
-            status: Latest::new(status_of(&core, self.enabled, 0, 0, 0, &VecDeque::new())),
+            status: Latest::new(status_of(
+                &core,
+                self.enabled,
+                0,
+                0,
+                0,
+                &VecDeque::new(),
+                custom,
+            )),
             core,
             enabled: self.enabled,
             table: self.table,
-            custom: self.custom,
+            custom,
+            user_profile: self.start,
+            persist: self.persist,
+            last_file_outcome: None,
             settings: Latest::new(first),
             subscribers: Vec::new(),
             feed: rx,
@@ -280,10 +341,10 @@ pub struct GovernorHandle {
 
 fn settings_of(
     table: &ProfileTable,
-    custom: Option<PerformanceSettings>,
+    custom: PerformanceSettings,
     profile: PerformanceProfile,
 ) -> PerformanceSettings {
-    table.get(profile).or(custom).unwrap_or(table.balanced)
+    table.get(profile).unwrap_or(custom)
 }
 
 fn status_of(
@@ -293,6 +354,7 @@ fn status_of(
     feed_dropped: u64,
     broadcasts_refused: u64,
     recent: &VecDeque<Transition>,
+    custom: PerformanceSettings,
 ) -> GovernorStatus {
     GovernorStatus {
         enabled,
@@ -305,6 +367,9 @@ fn status_of(
         subscribers: 0,
         up_backoff: core.up_backoff(),
         recent: recent.iter().copied().collect(),
+        user_profile: core.profile(),
+        custom,
+        last_file_outcome: None,
     }
 }
 
@@ -313,7 +378,10 @@ pub struct GovernorState {
     core: GovernorCore,
     enabled: bool,
     table: ProfileTable,
-    custom: Option<PerformanceSettings>,
+    custom: PerformanceSettings,
+    user_profile: PerformanceProfile,
+    persist: Option<ConfigDir>,
+    last_file_outcome: Option<FileOutcome>,
     settings: Latest<ActiveSettings>,
     status: Latest<GovernorStatus>,
     subscribers: Vec<Recipient<ActiveSettings>>,
@@ -391,11 +459,35 @@ impl GovernorState {
             self.feed_dropped.load(Ordering::Relaxed),
             self.broadcasts_refused,
             &self.recent,
+            self.custom,
         );
         st.subscribers = self.subscribers.len();
+        st.user_profile = self.user_profile;
+        st.custom = self.custom;
+        st.last_file_outcome = self.last_file_outcome.clone();
         self.published_samples = st.samples_seen;
         self.status_dirty = false;
         self.status.publish(st);
+    }
+
+    /// Save the user's choices (profile, Custom values, governor on/off) when
+    /// a config directory was given; the outcome shows in the status.
+    fn persist_user(&mut self) {
+        let Some(dir) = &self.persist else {
+            return;
+        };
+        let user = UserSettings {
+            profile: self.user_profile,
+            custom: Some(self.custom),
+            governor_enabled: self.enabled,
+        };
+        self.last_file_outcome = Some(match user.save(dir) {
+            Ok(path) => FileOutcome::Done(format!("saved {}", path.display())),
+            Err(e) => {
+                tracing::warn!("could not save settings: {e}");
+                FileOutcome::Failed(e.to_string())
+            }
+        });
     }
 }
 
@@ -431,7 +523,11 @@ impl Handles<SetEnabled> for ScalingGovernor {
             // Frames from before the pause say nothing about now.
             d.core.restart();
         }
+        let changed = d.enabled != msg.0;
         d.enabled = msg.0;
+        if changed {
+            d.persist_user();
+        }
         d.publish_status();
     }
 }
@@ -453,8 +549,30 @@ impl Handles<SetThresholds> for ScalingGovernor {
 impl Handles<SetProfile> for ScalingGovernor {
     fn handle(&mut self, msg: &SetProfile, d: &mut Durable<GovernorState>, _: &mut Ctx<'_, Self>) {
         d.core.set_profile(msg.0);
+        d.user_profile = msg.0;
         d.apply(msg.0, Cause::User);
+        d.persist_user();
         d.publish_status();
+    }
+}
+
+impl Handles<SetCustom> for ScalingGovernor {
+    fn handle(
+        &mut self,
+        msg: &SetCustom,
+        d: &mut Durable<GovernorState>,
+        _: &mut Ctx<'_, Self>,
+    ) -> Result<(), ConfigError> {
+        msg.0
+            .validate(std::path::Path::new("(editor)"), "custom")
+            .inspect_err(|e| d.last_file_outcome = Some(FileOutcome::Failed(e.to_string())))?;
+        d.custom = msg.0;
+        if d.core.profile() == PerformanceProfile::Custom {
+            d.apply(PerformanceProfile::Custom, Cause::User);
+        }
+        d.persist_user();
+        d.publish_status();
+        Ok(())
     }
 }
 
@@ -465,7 +583,13 @@ impl Handles<SaveThresholds> for ScalingGovernor {
         d: &mut Durable<GovernorState>,
         _: &mut Ctx<'_, Self>,
     ) -> Result<PathBuf, ConfigError> {
-        d.core.thresholds().save_user(&msg.0)
+        let saved = d.core.thresholds().save_user(&msg.0);
+        d.last_file_outcome = Some(match &saved {
+            Ok(path) => FileOutcome::Done(format!("saved {}", path.display())),
+            Err(e) => FileOutcome::Failed(e.to_string()),
+        });
+        d.publish_status();
+        saved
     }
 }
 
@@ -476,10 +600,19 @@ impl Handles<RevertThresholds> for ScalingGovernor {
         d: &mut Durable<GovernorState>,
         _: &mut Ctx<'_, Self>,
     ) -> Result<Thresholds, ConfigError> {
-        let t = Thresholds::load_user(&msg.0)?;
-        d.core.set_thresholds(t);
+        let loaded = Thresholds::load_user(&msg.0);
+        d.last_file_outcome = Some(match &loaded {
+            Ok(_) => FileOutcome::Done(format!(
+                "reverted to {}",
+                Thresholds::user_file(&msg.0).display()
+            )),
+            Err(e) => FileOutcome::Failed(e.to_string()),
+        });
+        if let Ok(t) = loaded {
+            d.core.set_thresholds(t);
+        }
         d.publish_status();
-        Ok(t)
+        loaded
     }
 }
 

@@ -17,6 +17,8 @@
 //! * [`plot`]: frame time with the profile changes marked, as SVG or PNG.
 //! * [`actor`]: the [`ScalingGovernor`] actor, which publishes
 //!   [`ActiveSettings`] and broadcasts them to its subscribers.
+//! * [`relay`]: the [`SettingsRelay`](relay::SettingsRelay), which hands the
+//!   SceneActor its LOD bias and the circuit its bandwidth budget.
 //!
 //! What "sustained" means, and every threshold, is explained in `docs/GOVERNOR.md`.
 
@@ -27,15 +29,16 @@ pub mod core;
 mod error;
 pub mod plot;
 mod raster;
+pub mod relay;
 pub mod replay;
 pub mod synth;
 pub mod thresholds;
 pub mod trace;
 
 pub use actor::{
-    ActiveSettings, Cause, GOVERNOR_ACTOR, GovernorHandle, GovernorSpawn, GovernorStatus,
-    RevertThresholds, SampleFeed, SaveThresholds, ScalingGovernor, SetEnabled, SetProfile,
-    SetThresholds, Subscribe, SubscribeError,
+    ActiveSettings, Cause, FileOutcome, GOVERNOR_ACTOR, GovernorHandle, GovernorSpawn,
+    GovernorStatus, RevertThresholds, SampleFeed, SaveThresholds, ScalingGovernor, SetCustom,
+    SetEnabled, SetProfile, SetThresholds, Subscribe, SubscribeError,
 };
 pub use core::{FrameSample, GovernorCore, Reason, Transition};
 pub use error::GovernorError;

@@ -96,6 +96,14 @@ impl InstanceBatcher {
         self.visible.clear();
         self.per_slot.clear();
         self.per_slot.resize(slots, 0);
+        // Room for every instance up front: the survivors change as objects
+        // and the camera move, and growing at each new high-water mark
+        // would allocate in the middle of an otherwise steady run.
+        self.data.clear();
+        self.batches.clear();
+        self.visible.reserve(instances.len());
+        self.data.reserve(instances.len());
+        self.batches.reserve(slots);
         for (i, inst) in instances.iter().enumerate() {
             let Some((slot, bounds)) = lookup(inst.mesh) else {
                 counts.missing_mesh += 1;
@@ -123,7 +131,6 @@ impl InstanceBatcher {
         counts.drawn = self.visible.len() as u32;
 
         // Exclusive prefix sum: per_slot becomes each run's start (the scatter cursor).
-        self.batches.clear();
         let mut start = 0u32;
         for (slot, n) in self.per_slot.iter_mut().enumerate() {
             let count = *n;
@@ -138,7 +145,6 @@ impl InstanceBatcher {
             start += count;
         }
 
-        self.data.clear();
         self.data.resize(self.visible.len(), InstanceRaw::zeroed());
         for &(slot, i) in &self.visible {
             let cursor = &mut self.per_slot[slot as usize];

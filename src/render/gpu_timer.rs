@@ -80,6 +80,9 @@ impl GpuTimer {
     /// Collects finished readbacks and picks a slot for `frame` (call after
     /// a non-blocking `Device::poll`).
     pub(crate) fn begin_frame(&mut self, frame: u64) {
+        // Reading a mapped range and unmapping are wgpu calls; the parsing
+        // in `read_slot` allocates nothing.
+        let _wgpu = crate::alloc_stats::in_wgpu();
         for slot in &mut self.slots {
             if slot.state.load(Ordering::Acquire) != READY {
                 continue;
@@ -116,6 +119,7 @@ impl GpuTimer {
     /// have run, in order) into the slot's readback buffer.
     pub(crate) fn end_frame(&mut self, encoder: &mut wgpu::CommandEncoder, passes_run: u32) {
         let Some(i) = self.current else { return };
+        let _wgpu = crate::alloc_stats::in_wgpu();
         let slot = &mut self.slots[i];
         slot.passes_run = passes_run;
         let first = i as u32 * QUERIES_PER_FRAME;
@@ -138,6 +142,8 @@ impl GpuTimer {
         }
         slot.state.store(MAPPING, Ordering::Release);
         let state = Arc::clone(&slot.state);
+        // wgpu boxes the callback and queues the map.
+        let _wgpu = crate::alloc_stats::in_wgpu();
         let bytes = u64::from(slot.passes_run) * 2 * wgpu::QUERY_SIZE as u64;
         slot.readback
             .slice(..bytes)

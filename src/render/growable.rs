@@ -35,6 +35,7 @@ impl GrowableBuffer {
     /// `bytes.len()` must be a multiple of 4 (every vertex/instance type is).
     pub(crate) fn write(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, bytes: &[u8]) {
         let needed = bytes.len() as u64;
+        let _wgpu = crate::alloc_stats::in_wgpu();
         if needed > self.buffer.size() {
             self.buffer = create(device, self.label, self.usage, capacity_for(needed));
             self.grows += 1;

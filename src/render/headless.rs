@@ -8,6 +8,7 @@ use super::camera::Camera;
 use super::error::RenderError;
 use super::gpu::GpuContext;
 use super::image::{RgbaImage, padded_bytes_per_row, unpad};
+use super::passes::overlay::OverlayPass;
 use super::renderer::Renderer;
 use super::scene::RenderScene;
 use super::settings::RenderSettings;
@@ -112,8 +113,25 @@ impl HeadlessRenderer {
         self.renderer.render(scene, camera, &self.view, None)
     }
 
+    /// As [`HeadlessRenderer::render`] with an overlay (the editor's egui)
+    /// drawn on top of the scene.
+    pub fn render_with_overlay(
+        &mut self,
+        scene: &RenderScene<'_>,
+        camera: &Camera,
+        overlay: Option<&mut dyn OverlayPass>,
+    ) -> FrameStats {
+        self.renderer.render(scene, camera, &self.view, overlay)
+    }
+
+    /// Target size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
     /// Blocks until the GPU has finished everything submitted so far.
     pub fn wait_idle(&self) -> Result<(), RenderError> {
+        let _wgpu = crate::alloc_stats::in_wgpu();
         self.gpu
             .device
             .poll(wgpu::PollType::wait_indefinitely())

@@ -96,6 +96,7 @@ impl GpuMesh {
         source: Weak<MeshData>,
     ) -> Result<GpuMesh, MeshRejected> {
         let bounds = validate_mesh(mesh)?;
+        let _wgpu = crate::alloc_stats::in_wgpu();
         let vertices = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some(label),
             contents: bytemuck::cast_slice(&mesh.vertices),

@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+use crate::alloc_stats;
+
 use super::batch::{CullParams, InstanceBatcher};
 use super::camera::{Camera, Frustum};
 use super::globals::GlobalsUniform;
@@ -173,7 +175,7 @@ impl Renderer {
         };
 
         // Drive map callbacks (timestamp readbacks) without blocking.
-        let _ = self.device.poll(wgpu::PollType::Poll);
+        let _ = alloc_stats::wgpu(|| self.device.poll(wgpu::PollType::Poll));
         if let Some(t) = &mut self.timer {
             t.begin_frame(self.frame);
         }
@@ -182,8 +184,10 @@ impl Renderer {
 
         let far = self.settings.effective_draw_distance();
         let globals = GlobalsUniform::new(camera, far, &scene.environment);
-        self.queue
-            .write_buffer(&self.globals_buffer, 0, bytemuck::bytes_of(&globals));
+        alloc_stats::wgpu(|| {
+            self.queue
+                .write_buffer(&self.globals_buffer, 0, bytemuck::bytes_of(&globals))
+        });
 
         let meshes = &self.meshes;
         let culled = self.batcher.build(
@@ -203,11 +207,12 @@ impl Renderer {
         self.prims
             .upload_instances(&self.device, &self.queue, self.batcher.instance_data());
 
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("frame"),
-            });
+        let mut encoder = alloc_stats::wgpu(|| {
+            self.device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("frame"),
+                })
+        });
         let inputs = PassInputs {
             targets: Targets {
                 colour: target,
@@ -260,7 +265,7 @@ impl Renderer {
         if let Some(t) = &mut self.timer {
             t.end_frame(&mut encoder, passes_run);
         }
-        self.queue.submit(Some(encoder.finish()));
+        alloc_stats::wgpu(|| self.queue.submit(Some(encoder.finish())));
         if let Some(t) = &mut self.timer {
             t.after_submit();
             stats.gpu = t.latest();

@@ -17,6 +17,7 @@ use super::renderer::Renderer;
 use super::scene::RenderScene;
 use super::settings::RenderSettings;
 use super::stats::FrameStats;
+use crate::alloc_stats;
 
 /// How to open the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,7 +197,9 @@ impl Handler<'_> {
         if gfx.config.width == 0 || gfx.config.height == 0 {
             return;
         }
-        let texture = match gfx.surface.get_current_texture() {
+        // Acquire, view and present are wgpu's (see alloc_stats).
+        let acquired = alloc_stats::wgpu(|| gfx.surface.get_current_texture());
+        let texture = match acquired {
             wgpu::CurrentSurfaceTexture::Success(t)
             | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
@@ -207,9 +210,11 @@ impl Handler<'_> {
             | wgpu::CurrentSurfaceTexture::Occluded
             | wgpu::CurrentSurfaceTexture::Validation => return,
         };
-        let view = texture
-            .texture
-            .create_view(&wgpu::TextureViewDescriptor::default());
+        let view = alloc_stats::wgpu(|| {
+            texture
+                .texture
+                .create_view(&wgpu::TextureViewDescriptor::default())
+        });
         let mut frame = WindowFrame {
             renderer: &mut gfx.renderer,
             view: &view,
@@ -219,10 +224,13 @@ impl Handler<'_> {
         };
         self.app.draw(&mut frame);
         let (rendered, exit) = (frame.stats.is_some(), frame.exit);
-        if rendered {
-            gfx.window.pre_present_notify();
-            gfx.gpu.queue.present(texture);
-        }
+        alloc_stats::wgpu(|| {
+            drop(view);
+            if rendered {
+                gfx.window.pre_present_notify();
+                gfx.gpu.queue.present(texture);
+            }
+        });
         if exit {
             event_loop.exit();
         }

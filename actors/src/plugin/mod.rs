@@ -13,6 +13,9 @@
 //!   on the pipe ends that process only; it is restarted under the same policy.
 //! * Every supervision event is a [`PluginWatchdogEvent`], kept in a bounded
 //!   log and published with the [`PluginsSnapshot`] through a [`Latest`](crate::bus::Latest).
+//! * [`PluginControl`] (from [`PluginSupervisor::control`]) is the
+//!   non-blocking, cloneable handle for the render thread and the actors:
+//!   events in, reload / enable / disable queued, the snapshot, chat out.
 //! * [`PluginSpec::parse`] reads `--plugin NAME_OR_PATH[:ARGS]`;
 //!   [`PluginSupervisor::load`] loads it. The [examples] are `chat-logger`,
 //!   `region-stats` and `faulty`; `kestrel-plugin-host` runs them isolated.
@@ -22,6 +25,7 @@
 pub mod api;
 mod child;
 mod config;
+mod control;
 mod engine;
 mod events;
 pub mod examples;
@@ -41,6 +45,7 @@ pub use api::{
 };
 pub use child::{ServeEnd, ServeError, serve, serve_stdio};
 pub use config::{PLUGINS_ACTOR, PluginSupervisorConfig};
+pub use control::{PendingControl, PluginControl, TryControlError};
 pub use events::{Callback, PluginId, PluginWatchdogEvent, WatchdogEventKind};
 pub use examples::PluginRegistry;
 pub use spec::{PluginSource, PluginSpec, PluginSpecError};

@@ -16,6 +16,7 @@ use thiserror::Error;
 
 use super::api::{InfoError, PluginArgsError, PluginEvent, PluginFactory};
 use super::config::PluginSupervisorConfig;
+use super::control::PluginControl;
 use super::engine::{Command, Engine, LoadKind};
 use super::events::{PluginId, PluginWatchdogEvent};
 use super::examples::PluginRegistry;
@@ -285,7 +286,7 @@ impl PluginSupervisor {
             .map_err(|_| LoadError::SupervisorGone)
     }
 
-    fn control(
+    fn command_and_wait(
         &self,
         make: impl FnOnce(Sender<Result<(), ControlError>>) -> Command,
         wait: Duration,
@@ -308,24 +309,30 @@ impl PluginSupervisor {
     /// been reaped — at most the shutdown grace later, after which the thread
     /// is abandoned or the process killed. Blocks the caller: not for the render thread.
     pub fn unload(&self, id: PluginId) -> Result<(), ControlError> {
-        self.control(|reply| Command::Unload { id, reply }, self.unload_wait())
+        self.command_and_wait(|reply| Command::Unload { id, reply }, self.unload_wait())
     }
 
     /// Replace a plugin's incarnation with a fresh one (`shutdown` on the old
     /// one; an isolated plugin's executable is started again, so a rebuilt
-    /// binary is picked up). Resets its restart intensity.
+    /// binary is picked up). Resets its restart intensity. Waits for the
+    /// supervisor's answer: from the render thread use
+    /// [`PluginControl::try_reload`] instead.
     pub fn reload(&self, id: PluginId) -> Result<(), ControlError> {
-        self.control(|reply| Command::Reload { id, reply }, COMMAND_WAIT)
+        self.command_and_wait(|reply| Command::Reload { id, reply }, COMMAND_WAIT)
     }
 
-    /// Start a disabled plugin again, forgetting its past restarts.
+    /// Start a disabled plugin again, forgetting its past restarts. Waits
+    /// for the supervisor's answer: from the render thread use
+    /// [`PluginControl::try_enable`] instead.
     pub fn enable(&self, id: PluginId) -> Result<(), ControlError> {
-        self.control(|reply| Command::Enable { id, reply }, COMMAND_WAIT)
+        self.command_and_wait(|reply| Command::Enable { id, reply }, COMMAND_WAIT)
     }
 
     /// Stop a plugin (`shutdown` is called) but keep it listed, disabled.
+    /// Waits for the supervisor's answer: from the render thread use
+    /// [`PluginControl::try_disable`] instead.
     pub fn disable(&self, id: PluginId) -> Result<(), ControlError> {
-        self.control(|reply| Command::Disable { id, reply }, COMMAND_WAIT)
+        self.command_and_wait(|reply| Command::Disable { id, reply }, COMMAND_WAIT)
     }
 
     /// Offer an event to every plugin subscribed to its kind. Never waits:
@@ -338,6 +345,19 @@ impl PluginSupervisor {
             }
             TrySendError::Disconnected(ev) => PublishError::Stopped(ev),
         })
+    }
+
+    /// A cheap, cloneable handle that never blocks (for the render thread,
+    /// the editor and the viewer's plugin bridge): events in, reload /
+    /// enable / disable queued, the snapshot, the chat lines out.
+    pub fn control(&self) -> PluginControl {
+        PluginControl {
+            commands: self.commands.clone(),
+            input: self.input.clone(),
+            latest: self.latest.clone(),
+            chat: self.chat.clone(),
+            input_refused: self.input_refused.clone(),
+        }
     }
 
     /// The latest snapshot (a reference-count increment).

@@ -2,12 +2,21 @@
 //! (state, mailbox, counters, latencies, last fault) with buttons that break
 //! or restart the actor through its supervisor's `Control` commands.
 
+use std::collections::VecDeque;
+
 use egui::{Color32, RichText, Ui};
+use egui_plot::{Legend, Line, Plot, PlotPoint};
 use kestrel_actors::telemetry::TelemetrySnapshot;
 use kestrel_actors::{
-    ActorState, Control, ControlError, FaultKind, FaultSpec, LatencySummary, MailboxSnapshot,
-    Registry,
+    ActorName, ActorState, Control, ControlError, FaultKind, FaultSpec, LatencySummary,
+    MailboxSnapshot, Registry,
 };
+
+/// Seconds of history the plots show.
+pub const ACTOR_HISTORY_S: f64 = 60.0;
+
+/// Points kept per actor and series (a snapshot every 100 ms at most).
+const HISTORY_POINTS: usize = 600;
 
 /// How long the "stall" button makes the next handler sleep. Longer than the
 /// default watchdog (500 ms) so the stall shows as a hang.
@@ -86,11 +95,67 @@ impl ActorAction {
     }
 }
 
-/// The Actors panel's own state (what it last did).
+/// One actor's figures over the last [`ACTOR_HISTORY_S`] seconds.
+#[derive(Debug)]
+struct ActorHistory {
+    name: ActorName,
+    /// (at ms, enqueued, handled) of the previous snapshot, for the rates.
+    last: Option<(u64, u64, u64)>,
+    /// Messages arriving and handled per second, from the last two snapshots.
+    in_rate: f64,
+    handled_rate: f64,
+    /// Mailbox depth (x: seconds on the telemetry clock).
+    depth: VecDeque<PlotPoint>,
+    /// Messages handled per second.
+    throughput: VecDeque<PlotPoint>,
+}
+
+impl ActorHistory {
+    fn new(name: ActorName) -> Self {
+        ActorHistory {
+            name,
+            last: None,
+            in_rate: 0.0,
+            handled_rate: 0.0,
+            depth: VecDeque::with_capacity(HISTORY_POINTS),
+            throughput: VecDeque::with_capacity(HISTORY_POINTS),
+        }
+    }
+
+    fn record(&mut self, at_ms: u64, a: &MailboxSnapshot) {
+        if let Some((t0, enq0, handled0)) = self.last {
+            let dt = at_ms.saturating_sub(t0) as f64 / 1000.0;
+            if dt > 0.0 {
+                self.in_rate = a.enqueued.saturating_sub(enq0) as f64 / dt;
+                self.handled_rate = a.handled.saturating_sub(handled0) as f64 / dt;
+            }
+        }
+        self.last = Some((at_ms, a.enqueued, a.handled));
+        let x = at_ms as f64 / 1000.0;
+        push(&mut self.depth, PlotPoint::new(x, a.depth as f64));
+        push(&mut self.throughput, PlotPoint::new(x, self.handled_rate));
+    }
+}
+
+/// Keeps the last [`ACTOR_HISTORY_S`] seconds, never more than [`HISTORY_POINTS`].
+fn push(series: &mut VecDeque<PlotPoint>, p: PlotPoint) {
+    while series.len() >= HISTORY_POINTS
+        || series.front().is_some_and(|f| p.x - f.x > ACTOR_HISTORY_S)
+    {
+        series.pop_front();
+    }
+    series.push_back(p);
+}
+
+/// The Actors panel's own state: each actor's history and what it last did.
 #[derive(Debug, Default)]
 pub struct ActorsPanel {
     /// The outcome of the last button press, shown under the table.
     last_action: Option<Result<String, String>>,
+    /// The snapshot last folded into the history.
+    seen_seq: Option<u64>,
+    /// One history per actor ever seen, in the order first seen.
+    history: Vec<ActorHistory>,
 }
 
 impl ActorsPanel {
@@ -104,9 +169,38 @@ impl ActorsPanel {
         self.last_action.as_ref()
     }
 
+    /// Folds a snapshot into the history (once per snapshot; the panel calls
+    /// it when drawn, a hidden panel's owner may call it every frame).
+    pub fn observe(&mut self, snapshot: &TelemetrySnapshot) {
+        if self.seen_seq == Some(snapshot.seq) {
+            return;
+        }
+        self.seen_seq = Some(snapshot.seq);
+        for a in &snapshot.actors {
+            let i = match self.history.iter().position(|h| h.name == a.name) {
+                Some(i) => i,
+                None => {
+                    self.history.push(ActorHistory::new(a.name.clone()));
+                    self.history.len() - 1
+                }
+            };
+            self.history[i].record(snapshot.at_ms, a);
+        }
+    }
+
+    /// Messages per second arriving at and handled by `actor`, from the last
+    /// two snapshots observed.
+    pub fn rates(&self, actor: &str) -> Option<(f64, f64)> {
+        self.history
+            .iter()
+            .find(|h| h.name.as_str() == actor)
+            .map(|h| (h.in_rate, h.handled_rate))
+    }
+
     /// Draws the table from `snapshot` (borrowed, never copied) and sends the
     /// pressed buttons' commands through `registry`.
     pub fn ui(&mut self, ui: &mut Ui, snapshot: &TelemetrySnapshot, registry: &Registry) {
+        self.observe(snapshot);
         ui.horizontal(|ui| {
             ui.label(format!("snapshot #{}", snapshot.seq));
             ui.separator();
@@ -132,6 +226,8 @@ impl ActorsPanel {
                         "actor",
                         "state",
                         "depth/cap",
+                        "in/s",
+                        "handled/s",
                         "handled",
                         "refused",
                         "dead",
@@ -147,13 +243,15 @@ impl ActorsPanel {
                     }
                     ui.end_row();
                     for actor in &snapshot.actors {
-                        if let Some(action) = row(ui, actor) {
+                        let rates = self.rates(actor.name.as_str()).unwrap_or((0.0, 0.0));
+                        if let Some(action) = row(ui, actor, rates) {
                             pressed = Some((actor.name.as_str(), action));
                         }
                         ui.end_row();
                     }
                 });
         });
+        self.plots(ui);
         if let Some((name, action)) = pressed {
             self.last_action = Some(match action.apply(registry, name) {
                 Ok(()) => Ok(format!("{} → {name}", action.label())),
@@ -172,8 +270,43 @@ impl ActorsPanel {
     }
 }
 
+impl ActorsPanel {
+    /// Depth and throughput of every actor over the last minute.
+    fn plots(&mut self, ui: &mut Ui) {
+        ui.columns(2, |cols| {
+            for (col, (id, title, depth)) in cols.iter_mut().zip([
+                ("actors_depth", "mailbox depth", true),
+                ("actors_throughput", "handled / s", false),
+            ]) {
+                col.label(title);
+                Plot::new(id)
+                    .height(130.0)
+                    .include_y(0.0)
+                    .legend(Legend::default())
+                    .allow_zoom(false)
+                    .allow_drag(false)
+                    .allow_scroll(false)
+                    .show(col, |plot| {
+                        for h in &mut self.history {
+                            let series = if depth {
+                                &mut h.depth
+                            } else {
+                                &mut h.throughput
+                            };
+                            plot.line(Line::new(h.name.as_str(), &*series.make_contiguous()));
+                        }
+                    });
+            }
+        });
+    }
+}
+
 /// One actor's row; returns the button pressed.
-fn row(ui: &mut Ui, a: &MailboxSnapshot) -> Option<ActorAction> {
+fn row(
+    ui: &mut Ui,
+    a: &MailboxSnapshot,
+    (in_rate, handled_rate): (f64, f64),
+) -> Option<ActorAction> {
     ui.monospace(a.name.as_str());
     let (state, colour) = match a.state {
         ActorState::Starting => ("starting", Color32::YELLOW),
@@ -183,6 +316,8 @@ fn row(ui: &mut Ui, a: &MailboxSnapshot) -> Option<ActorAction> {
     };
     ui.colored_label(colour, state);
     ui.label(format!("{}/{}", a.depth, a.capacity));
+    ui.label(format!("{in_rate:.0}"));
+    ui.label(format!("{handled_rate:.0}"));
     ui.label(a.handled.to_string());
     ui.label(a.refused.to_string());
     ui.label(a.dead_lettered.to_string());

@@ -2,8 +2,10 @@
 //! [`FRAME_HISTORY`] frames as a plot, plus the telemetry's frame summary.
 
 use egui::Ui;
-use egui_plot::{Line, Plot, PlotPoint};
+use egui_plot::{Legend, Line, Plot, PlotPoint};
 use kestrel_actors::telemetry::FrameStats;
+
+use crate::render::{GpuTimings, PassName};
 
 /// Frames kept for the plot.
 pub const FRAME_HISTORY: usize = 300;
@@ -13,6 +15,8 @@ pub const FRAME_HISTORY: usize = 300;
 pub struct FramePanel {
     cpu: Vec<PlotPoint>,
     gpu: Vec<PlotPoint>,
+    /// GPU time of each pass, by [`PassName::index`].
+    passes: [Vec<PlotPoint>; PassName::COUNT],
 }
 
 impl Default for FramePanel {
@@ -27,6 +31,22 @@ impl FramePanel {
         FramePanel {
             cpu: Vec::with_capacity(FRAME_HISTORY),
             gpu: Vec::with_capacity(FRAME_HISTORY),
+            passes: std::array::from_fn(|_| Vec::with_capacity(FRAME_HISTORY)),
+        }
+    }
+
+    /// Records the GPU time of each pass (the timings of an earlier frame,
+    /// as the timestamp queries return them).
+    pub fn record_passes(&mut self, gpu: &GpuTimings) {
+        for (pass, ms) in gpu.ms_per_pass {
+            let series = &self.passes[pass.index()];
+            // The same timings are reported until newer ones come back.
+            if series.last().is_some_and(|p| p.x == gpu.frame as f64) {
+                continue;
+            }
+            if let Some(ms) = ms {
+                push(&mut self.passes[pass.index()], gpu.frame, ms);
+            }
         }
     }
 
@@ -52,15 +72,26 @@ impl FramePanel {
     pub fn ui(&mut self, ui: &mut Ui, summary: Option<&FrameStats>) {
         if let Some(s) = summary {
             ui.label(format!(
-                "CPU ms p50 {:.2} p95 {:.2} max {:.2} · GPU ms p50 {:.2} · {:.0} allocs/frame",
-                s.cpu_ms.p50, s.cpu_ms.p95, s.cpu_ms.max, s.gpu_ms.p50, s.allocs_per_frame
+                "CPU ms p50 {:.2} p95 {:.2} max {:.2} · GPU ms p50 {:.2}",
+                s.cpu_ms.p50, s.cpu_ms.p95, s.cpu_ms.max, s.gpu_ms.p50
             ));
+            // Counted only in a build with the counting allocator.
+            if crate::alloc_stats::thread_counts().is_some() {
+                ui.label(format!(
+                    "{:.0} allocations, {:.1} KiB per frame (the render thread's own code)",
+                    s.allocs_per_frame,
+                    s.alloc_bytes_per_frame / 1024.0
+                ));
+            } else {
+                ui.label("allocations per frame: build with --features alloc-stats");
+            }
         }
-        let (cpu, gpu) = (&self.cpu[..], &self.gpu[..]);
+        let (cpu, gpu, passes) = (&self.cpu[..], &self.gpu[..], &self.passes);
         Plot::new("frame_times")
             .height(140.0)
             .include_y(0.0)
             .include_y(20.0)
+            .legend(Legend::default())
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
@@ -68,6 +99,12 @@ impl FramePanel {
                 plot.line(Line::new("CPU ms", cpu));
                 if !gpu.is_empty() {
                     plot.line(Line::new("GPU ms", gpu));
+                }
+                for pass in PassName::ALL {
+                    let series = &passes[pass.index()][..];
+                    if !series.is_empty() {
+                        plot.line(Line::new(pass.as_str(), series));
+                    }
                 }
             });
     }

@@ -46,6 +46,9 @@ pub(crate) fn record(
     timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
 ) {
     overlay.prepare(device, queue, encoder, target);
+    // From here only wgpu: the pass's begin and end, and `paint`, which
+    // records draws of what `prepare` already built.
+    let _wgpu = crate::alloc_stats::in_wgpu();
     let mut pass = encoder
         .begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("overlay"),

@@ -101,6 +101,9 @@ impl PrimsPass {
         meshes: &MeshStore,
         timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
     ) -> DrawCounts {
+        // Only wgpu recording on prepared data from here; the pass ends
+        // (and wgpu allocates) when `pass` drops, before the scope does.
+        let _wgpu = crate::alloc_stats::in_wgpu();
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("prims"),
             color_attachments: &[Some(inputs.targets.load_colour())],

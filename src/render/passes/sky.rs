@@ -53,6 +53,9 @@ impl SkyPass {
         clear: [f32; 3],
         timestamps: Option<wgpu::RenderPassTimestampWrites<'_>>,
     ) -> u32 {
+        // Only wgpu recording on prepared data from here; the pass ends
+        // (and wgpu allocates) when `pass` drops, before the scope does.
+        let _wgpu = crate::alloc_stats::in_wgpu();
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("sky"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {

@@ -1,0 +1,64 @@
+//! The viewer in a real window (under Xvfb in `scripts/test.sh`): it logs in
+//! to the embedded region, draws frames with the editor open, records its
+//! frame-time trace and closes itself after `--frames`; the trace it wrote
+//! replays through the governor.
+
+use std::path::Path;
+use std::process::Command;
+
+use kestrel::governor::read_trace;
+
+const KESTREL: &str = env!("CARGO_BIN_EXE_kestrel");
+
+fn require_display() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+        "this test opens a window: run it under a display (scripts/test.sh uses xvfb-run)"
+    );
+}
+
+#[test]
+fn a_window_session_records_a_replayable_trace() {
+    require_display();
+    let dir = std::env::temp_dir().join(format!("kestrel-window-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("trace.csv");
+    let out = Command::new(KESTREL)
+        .env("KESTREL_CONFIG_DIR", dir.join("config"))
+        .args([
+            "--frames", "40", "--editor", "--width", "480", "--height", "270",
+        ])
+        .arg("--record-trace")
+        .arg(&trace)
+        .output()
+        .expect("run kestrel");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "kestrel failed: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let samples = read_trace(&trace).expect("the trace reads back");
+    assert_eq!(samples.len(), 40, "one row per frame");
+    assert!(samples.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
+    assert!(samples.iter().all(|s| s.frame_ms > 0.0));
+    // First launch saved the detected profile for next time.
+    assert!(Path::new(&dir.join("config").join("settings.toml")).exists());
+
+    let replay = Command::new(KESTREL)
+        .args(["governor", "replay", "--trace"])
+        .arg(&trace)
+        .output()
+        .expect("run the replay");
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("a summary line")).unwrap();
+    assert!(
+        summary["transitions"].is_u64() && summary["final"].is_string(),
+        "{summary}"
+    );
+}
