@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kestrel_actors::circuit::HeadlessReport;
-use kestrel_actors::telemetry::{FrameSink, FrameTiming};
+use kestrel_actors::telemetry::FrameSink;
+
+use super::frame_figures::{frame_timing, record_in_editor};
 use serde::Serialize;
 
 use super::session::{AppError, LoginTarget, Session, SessionOptions};
@@ -283,6 +285,7 @@ impl HeadlessViewer {
             registry: Some(Arc::clone(runtime.registry())),
             circuit: Some(session.net.circuit.stats.clone()),
             governor: Some(session.governor.clone()),
+            plugins: session.plugins.clone(),
             ..EditorSources::default()
         };
         let frames = match kestrel_actors::telemetry::spawn(&runtime) {
@@ -367,23 +370,14 @@ impl HeadlessViewer {
         self.view.frame_done();
         self.renderer.wait_idle()?;
         if let Some(e) = &mut self.editor {
-            let gpu_ms = stats.gpu.map(|g| g.total_ms());
-            e.editor.record_frame(stats.frame, stats.cpu_ms, gpu_ms);
-            if let Some(gpu) = &stats.gpu {
-                e.editor.record_gpu_passes(gpu);
-            }
+            record_in_editor(&mut e.editor, &stats);
         }
         let frame_ms = started.elapsed().as_secs_f64() * 1e3;
         let allocs = before.and_then(|b| Some(alloc_stats::thread_counts()?.since(&b)));
         // The one step after the count: a push into the sink's fixed ring,
         // which never allocates.
         if let Some(sink) = self.editor.as_ref().and_then(|e| e.frames.as_ref()) {
-            let mut timing = FrameTiming::new(stats.frame, stats.cpu_ms);
-            if let Some(a) = &allocs {
-                timing.allocs = a.kestrel_allocs;
-                timing.alloc_bytes = a.kestrel_bytes;
-            }
-            sink.record(timing);
+            sink.record(frame_timing(&stats, allocs.as_ref()));
         }
         Ok(FrameRecord {
             stats,

@@ -2,6 +2,7 @@
 //! grid is given), connect, and hand the render thread what it drains.
 //! `App` owns none of the parts' logic; each lives in its own module.
 
+mod frame_figures;
 mod headless;
 pub mod plugin_bridge;
 mod session;

@@ -102,6 +102,8 @@ pub struct Session {
     pub governor: GovernorHandle,
     /// Carries events to the plugins and their chat out, when plugins run.
     pub plugin_bridge: Option<PluginBridge>,
+    /// The plugins' snapshot and controls (for the editor), when plugins run.
+    pub plugins: Option<PluginControl>,
     /// Who logs in where.
     pub login: LoginParams,
     /// The embedded region and the runtime it runs on (dropped last).
@@ -155,8 +157,12 @@ impl Session {
             Some(scene.addr.clone()),
             Some(net.circuit.addr.clone()),
         )?;
-        let plugin_bridge = match options.plugins {
-            Some(control) => Some(PluginBridge::spawn(&runtime, &net.circuit, control)?),
+        let plugin_bridge = match &options.plugins {
+            Some(control) => Some(PluginBridge::spawn(
+                &runtime,
+                &net.circuit,
+                control.clone(),
+            )?),
             None => None,
         };
         Ok(Session {
@@ -164,6 +170,7 @@ impl Session {
             scene,
             governor,
             plugin_bridge,
+            plugins: options.plugins,
             login,
             sim,
         })

@@ -16,11 +16,12 @@ use std::time::Instant;
 use glam::{Quat, Vec3};
 use kestrel_actors::circuit::{AgentCamera, AgentControl, ControlFlags};
 use kestrel_actors::plugin::PluginControl;
-use kestrel_actors::telemetry::{FrameSink, FrameTiming};
+use kestrel_actors::telemetry::FrameSink;
 use winit::event::{ElementState, KeyEvent, WindowEvent};
 use winit::keyboard::{KeyCode, PhysicalKey};
 use winit::window::Window;
 
+use super::frame_figures::{frame_timing, record_in_editor};
 use super::headless::FOV_Y;
 use super::session::{AppError, Session};
 use crate::config::{ConfigDir, PerformanceSettings};
@@ -278,20 +279,12 @@ impl WindowApp for ViewerWindow {
         let stats = frame.render(&view.render_scene(Environment::default()), &camera, overlay);
         view.frame_done();
         let gpu_ms = stats.gpu.map(|g| g.total_ms());
-        editor.record_frame(stats.frame, stats.cpu_ms, gpu_ms);
-        if let Some(gpu) = &stats.gpu {
-            editor.record_gpu_passes(gpu);
-        }
+        record_in_editor(editor, &stats);
         if let Some(sink) = &self.frames {
-            let mut timing = FrameTiming::new(stats.frame, stats.cpu_ms);
             // With the `alloc-stats` feature: what this frame's own code allocated.
-            if let Some(a) =
-                allocs_before.and_then(|b| Some(crate::alloc_stats::thread_counts()?.since(&b)))
-            {
-                timing.allocs = a.kestrel_allocs;
-                timing.alloc_bytes = a.kestrel_bytes;
-            }
-            sink.record(timing);
+            let allocs =
+                allocs_before.and_then(|b| Some(crate::alloc_stats::thread_counts()?.since(&b)));
+            sink.record(frame_timing(&stats, allocs.as_ref()));
         }
         // The frame's work (scene, UI, recording, submit), without the wait
         // for vsync that follows: a vsync-bound interval would hide headroom.

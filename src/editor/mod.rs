@@ -177,15 +177,23 @@ impl Editor {
         }
         let mut open = self.open;
         if self.all {
-            // Tiled down the left and across: each panel its own window.
+            // Tiled three across and two down over the screen, each panel
+            // its own window (resizable, scrolling inside).
+            let screen = ui.ctx().content_rect();
+            let (cols, rows) = (3.0, 2.0);
+            let cell = egui::vec2(screen.width() / cols, screen.height() / rows);
             for (i, tab) in EditorTab::ALL.into_iter().enumerate() {
-                let pos = [10.0 + 330.0 * (i % 4) as f32, 10.0 + 380.0 * (i / 4) as f32];
+                let at = egui::pos2(
+                    screen.left() + cell.x * (i % 3) as f32,
+                    screen.top() + cell.y * (i / 3) as f32,
+                );
+                let rect = egui::Rect::from_min_size(at, cell).shrink(6.0);
                 egui::Window::new(tab.name())
                     .open(&mut open)
-                    .default_width(320.0)
-                    .default_pos(pos)
+                    .default_rect(rect)
                     .resizable(true)
                     .vscroll(true)
+                    .hscroll(true)
                     .show(ui.ctx(), |ui| self.tab_ui(ui, tab, sources));
             }
         } else {

@@ -24,14 +24,12 @@ impl PassName {
         PassName::Overlay,
     ];
 
+    /// Every pass's [`as_str`](Self::as_str) name, in frame order.
+    pub const NAMES: [&'static str; PassName::COUNT] = ["sky", "terrain", "prims", "overlay"];
+
     /// A short lower-case name for display.
     pub fn as_str(self) -> &'static str {
-        match self {
-            PassName::Sky => "sky",
-            PassName::Terrain => "terrain",
-            PassName::Prims => "prims",
-            PassName::Overlay => "overlay",
-        }
+        Self::NAMES[self.index()]
     }
 
     /// Position in [`PassName::ALL`].

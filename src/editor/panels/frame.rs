@@ -72,9 +72,15 @@ impl FramePanel {
     pub fn ui(&mut self, ui: &mut Ui, summary: Option<&FrameStats>) {
         if let Some(s) = summary {
             ui.label(format!(
-                "CPU ms p50 {:.2} p95 {:.2} max {:.2} · GPU ms p50 {:.2}",
-                s.cpu_ms.p50, s.cpu_ms.p95, s.cpu_ms.max, s.gpu_ms.p50
+                "CPU ms p50 {:.2} p95 {:.2} max {:.2}",
+                s.cpu_ms.p50, s.cpu_ms.p95, s.cpu_ms.max
             ));
+            if !s.gpu_passes.is_empty() {
+                ui.label(format!(
+                    "GPU ms p50 {:.2} p95 {:.2} max {:.2}",
+                    s.gpu_ms.p50, s.gpu_ms.p95, s.gpu_ms.max
+                ));
+            }
             // Counted only in a build with the counting allocator.
             if crate::alloc_stats::thread_counts().is_some() {
                 ui.label(format!(

@@ -10,6 +10,6 @@ pub mod preferences;
 pub use actors::{ActorAction, ActorsPanel, STALL_MS};
 pub use frame::{FRAME_HISTORY, FramePanel};
 pub use governor::{GovernorAction, GovernorPanel};
-pub use network::{network_ui, state_text};
+pub use network::{loss_estimate, network_ui, state_text};
 pub use plugins::{PluginAction, PluginsPanel, plugin_overlays_ui};
 pub use preferences::{PreferencesAction, PreferencesPanel};

@@ -19,6 +19,13 @@ pub fn state_text(state: CircuitState) -> &'static str {
     }
 }
 
+/// The share of our packets that had to be sent again: each resend is a
+/// reliable packet (or its ack) the wire lost, so this estimates outbound
+/// loss. `None` before anything was sent.
+pub fn loss_estimate(s: &CircuitStats) -> Option<f64> {
+    (s.packets_out > 0).then(|| s.resent as f64 / s.packets_out as f64)
+}
+
 /// Draws the circuit's figures (borrowed from the published snapshot).
 pub fn network_ui(ui: &mut Ui, s: &CircuitStats) {
     egui::Grid::new("network_grid")
@@ -42,6 +49,12 @@ pub fn network_ui(ui: &mut Ui, s: &CircuitStats) {
                 None => "—".to_owned(),
             });
             ui.end_row();
+            ui.label("loss estimate");
+            ui.label(match loss_estimate(s) {
+                Some(share) => format!("{:.1} % (resent / sent)", share * 100.0),
+                None => "—".to_owned(),
+            });
+            ui.end_row();
             for (name, value) in [
                 ("packets in", s.packets_in),
                 ("packets out", s.packets_out),
@@ -50,7 +63,7 @@ pub fn network_ui(ui: &mut Ui, s: &CircuitStats) {
                 ("reliable lost", s.reliable_lost),
                 ("malformed", s.malformed),
                 ("acks sent", s.acks_sent),
-                ("in flight", s.in_flight as u64),
+                ("pending acks (ours, in flight)", s.in_flight as u64),
                 ("reconnects", s.reconnects),
                 ("resumed after crash", s.resumed),
             ] {
@@ -61,5 +74,19 @@ pub fn network_ui(ui: &mut Ui, s: &CircuitStats) {
         });
     if let Some(e) = &s.last_error {
         ui.colored_label(Color32::LIGHT_RED, format!("last error: {e}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_estimate_is_resends_over_packets_sent() {
+        let mut s = CircuitStats::default();
+        assert_eq!(loss_estimate(&s), None);
+        s.packets_out = 200;
+        s.resent = 10;
+        assert_eq!(loss_estimate(&s), Some(0.05));
     }
 }
