@@ -11,6 +11,7 @@ mod egui_support;
 
 use egui_support::{UiDriver, button_in_row};
 use kestrel::editor::panels::ActorsPanel;
+use kestrel::editor::panels::actors::RATE_WINDOW_MS;
 use kestrel_actors::prelude::*;
 use kestrel_actors::telemetry::{self, TelemetrySnapshot};
 use kestrel_actors::{ActorState, FaultKind, MailboxSnapshot};
@@ -133,7 +134,17 @@ fn clicking_panic_in_the_actors_panel_crashes_and_restarts_that_actor() {
             .any(|(t, r)| t.starts_with("panic @") && (r.center().y - row_y).abs() < 8.0),
         "the last fault is shown in the worker's row"
     );
-    // Two snapshots seen: the worker's rates (fed every 5 ms) are measured.
+    // Snapshots a rate window apart seen: the worker's rates (fed every 5 ms) are measured.
+    let end = Instant::now() + Duration::from_secs(20);
+    let later = loop {
+        let snap = tel.latest.load_full();
+        if snap.at_ms >= before.at_ms + RATE_WINDOW_MS {
+            break snap;
+        }
+        assert!(Instant::now() < end, "no later snapshot");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    panel.observe(&later);
     let (in_rate, handled_rate) = panel.rates("worker").expect("the worker's history");
     assert!(
         in_rate > 0.0 && handled_rate > 0.0,

@@ -18,6 +18,9 @@ pub const ACTOR_HISTORY_S: f64 = 60.0;
 /// Points kept per actor and series (a snapshot every 100 ms at most).
 const HISTORY_POINTS: usize = 600;
 
+/// The window over which in/s and handled/s are measured, ms.
+pub const RATE_WINDOW_MS: u64 = 1000;
+
 /// How long the "stall" button makes the next handler sleep. Longer than the
 /// default watchdog (500 ms) so the stall shows as a hang.
 pub const STALL_MS: u64 = 1000;
@@ -99,9 +102,11 @@ impl ActorAction {
 #[derive(Debug)]
 struct ActorHistory {
     name: ActorName,
-    /// (at ms, enqueued, handled) of the previous snapshot, for the rates.
+    /// (at ms, enqueued, handled) where the current rate window began.
     last: Option<(u64, u64, u64)>,
-    /// Messages arriving and handled per second, from the last two snapshots.
+    /// Messages arriving and handled per second over the last full
+    /// [`RATE_WINDOW_MS`] (messages come in bursts: a shorter window
+    /// would read 0 between them).
     in_rate: f64,
     handled_rate: f64,
     /// Mailbox depth (x: seconds on the telemetry clock).
@@ -123,17 +128,19 @@ impl ActorHistory {
     }
 
     fn record(&mut self, at_ms: u64, a: &MailboxSnapshot) {
-        if let Some((t0, enq0, handled0)) = self.last {
-            let dt = at_ms.saturating_sub(t0) as f64 / 1000.0;
-            if dt > 0.0 {
-                self.in_rate = a.enqueued.saturating_sub(enq0) as f64 / dt;
-                self.handled_rate = a.handled.saturating_sub(handled0) as f64 / dt;
-            }
-        }
-        self.last = Some((at_ms, a.enqueued, a.handled));
         let x = at_ms as f64 / 1000.0;
         push(&mut self.depth, PlotPoint::new(x, a.depth as f64));
-        push(&mut self.throughput, PlotPoint::new(x, self.handled_rate));
+        match self.last {
+            Some((t0, enq0, handled0)) if at_ms.saturating_sub(t0) >= RATE_WINDOW_MS => {
+                let dt = at_ms.saturating_sub(t0) as f64 / 1000.0;
+                self.in_rate = a.enqueued.saturating_sub(enq0) as f64 / dt;
+                self.handled_rate = a.handled.saturating_sub(handled0) as f64 / dt;
+                self.last = Some((at_ms, a.enqueued, a.handled));
+                push(&mut self.throughput, PlotPoint::new(x, self.handled_rate));
+            }
+            Some(_) => {}
+            None => self.last = Some((at_ms, a.enqueued, a.handled)),
+        }
     }
 }
 
@@ -188,8 +195,8 @@ impl ActorsPanel {
         }
     }
 
-    /// Messages per second arriving at and handled by `actor`, from the last
-    /// two snapshots observed.
+    /// Messages per second arriving at and handled by `actor`, over the last
+    /// full [`RATE_WINDOW_MS`] of snapshots observed.
     pub fn rates(&self, actor: &str) -> Option<(f64, f64)> {
         self.history
             .iter()

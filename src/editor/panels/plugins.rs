@@ -254,7 +254,7 @@ fn counter(ui: &mut Ui, n: u64) {
     }
 }
 
-/// Draws every plugin's overlay text in a small box in the top-right corner
+/// Draws every plugin's overlay text in a small box in the bottom-right corner
 /// of the screen (nothing when no plugin has one). Call it once per frame
 /// with the supervisor's latest snapshot; it reads, never blocks.
 pub fn plugin_overlays_ui(ctx: &egui::Context, snapshot: &PluginsSnapshot) {
@@ -268,7 +268,7 @@ pub fn plugin_overlays_ui(ctx: &egui::Context, snapshot: &PluginsSnapshot) {
         return;
     }
     egui::Area::new(egui::Id::unique("plugin_overlays"))
-        .anchor(Align2::RIGHT_TOP, [-10.0, 10.0])
+        .anchor(Align2::RIGHT_BOTTOM, [-10.0, -10.0])
         .order(egui::Order::Foreground)
         .interactable(false)
         .show(ctx, |ui| {
