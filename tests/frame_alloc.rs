@@ -13,8 +13,11 @@
 use std::time::{Duration, Instant};
 
 use kestrel::alloc_stats::{self, AllocCounts};
-use kestrel::app::{HeadlessViewer, LoginTarget, Session, render_settings, wait_for_region};
+use kestrel::app::{
+    HeadlessViewer, LoginTarget, Session, SessionOptions, render_settings, wait_for_region,
+};
 use kestrel::config::{PerformanceProfile, ProfileTable};
+use kestrel::governor::{GovernorSpawn, Thresholds};
 use kestrel::render::HeadlessRenderer;
 use kestrel::sim::SimConfig;
 
@@ -90,7 +93,13 @@ fn idle_frames_allocate_nothing_and_open_panels_do_not_grow() {
     let renderer = HeadlessRenderer::with_settings(SIZE.0, SIZE.1, render_settings(&low))
         .expect("an adapter (lavapipe in CI)");
     eprintln!("adapter: {}", renderer.gpu().summary.name);
-    let session = Session::start(LoginTarget::Embedded(SimConfig::default())).expect("session");
+    // The governor starts where the renderer does (the viewer follows its settings).
+    let options = SessionOptions {
+        governor: GovernorSpawn::new(PerformanceProfile::Low, Thresholds::built_in()),
+        ..SessionOptions::default()
+    };
+    let session =
+        Session::start_with(LoginTarget::Embedded(SimConfig::default()), options).expect("session");
     session.connect(Duration::from_secs(60)).expect("connect");
     wait_for_region(&session, Duration::from_secs(30));
     let mut viewer = HeadlessViewer::new(renderer);

@@ -15,6 +15,7 @@ use kestrel_actors::circuit::HeadlessReport;
 use kestrel_actors::telemetry::FrameSink;
 
 use super::frame_figures::{frame_timing, record_in_editor};
+use super::settings_follower::SettingsFollower;
 use serde::Serialize;
 
 use super::session::{AppError, LoginTarget, Session, SessionOptions};
@@ -255,6 +256,8 @@ pub struct HeadlessViewer {
     editor: Option<HeadlessEditor>,
     /// Frames run (egui's clock: 60 frames a second).
     frames: u64,
+    /// Gives the renderer the governor's settings when they change.
+    settings: SettingsFollower,
 }
 
 impl HeadlessViewer {
@@ -267,6 +270,7 @@ impl HeadlessViewer {
             view: SceneView::new(usize::MAX),
             editor: None,
             frames: 0,
+            settings: SettingsFollower::new(),
         }
     }
 
@@ -340,6 +344,9 @@ impl HeadlessViewer {
         let before = alloc_stats::thread_counts();
         let started = Instant::now();
         self.frames += 1;
+        // The user's (or governor's) settings reach the renderer between frames.
+        self.settings
+            .follow(&session.governor, self.renderer.renderer_mut());
         self.view.update(&session.scene);
         let (width, height) = self.renderer.size();
         let overlay = match &mut self.editor {

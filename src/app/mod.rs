@@ -6,6 +6,7 @@ mod frame_figures;
 mod headless;
 pub mod plugin_bridge;
 mod session;
+mod settings_follower;
 mod window;
 
 pub use headless::{
@@ -15,6 +16,7 @@ pub use headless::{
 };
 pub use plugin_bridge::{PluginBridge, PluginBridgeError, PluginBridgeStats};
 pub use session::{AppError, LoginTarget, Session, SessionOptions};
+pub use settings_follower::SettingsFollower;
 pub use window::{WindowedOptions, run_windowed};
 
 use crate::config::{PerformanceSettings, ShaderQuality, TextureFiltering};

@@ -24,6 +24,7 @@ use winit::window::Window;
 use super::frame_figures::{frame_timing, record_in_editor};
 use super::headless::FOV_Y;
 use super::session::{AppError, Session};
+use super::settings_follower::SettingsFollower;
 use crate::config::{ConfigDir, PerformanceSettings};
 use crate::editor::{Editor, EditorSources, EguiPass, WindowStart};
 use crate::governor::{FrameSample, TraceRecorder};
@@ -65,8 +66,8 @@ struct ViewerWindow {
     last_frame: Instant,
     /// The governor's clock: frame times are ms since the window opened.
     started: Instant,
-    /// The settings generation the renderer was last given.
-    applied: Option<u64>,
+    /// Gives the renderer the governor's settings when they change.
+    settings: SettingsFollower,
     /// `--record-trace`: every frame's sample, written off the render thread.
     trace: Option<TraceRecorder>,
     /// Frames drawn, and how many to draw before closing (`--frames`).
@@ -235,13 +236,7 @@ impl WindowApp for ViewerWindow {
         if let Some(session) = &self.session {
             // The governor's (or the user's) latest settings reach the
             // renderer here, between frames.
-            let active = session.governor.settings.load();
-            if self.applied != Some(active.generation) {
-                self.applied = Some(active.generation);
-                frame
-                    .renderer()
-                    .set_settings(super::render_settings(&active.settings));
-            }
+            self.settings.follow(&session.governor, frame.renderer());
             self.view.update(&session.scene);
             let agent = *session.scene.agent.load();
             if agent.known {
@@ -388,7 +383,7 @@ pub fn run_windowed(
         sent: None,
         last_frame: Instant::now(),
         started: Instant::now(),
-        applied: None,
+        settings: SettingsFollower::new(),
         trace,
         drawn: 0,
         exit_after: exit_after_frames,
