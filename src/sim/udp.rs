@@ -359,7 +359,12 @@ impl UdpServer {
             if now.saturating_duration_since(heard) > CIRCUIT_TIMEOUT {
                 gone.push((c.addr, DropReason::Timeout));
             } else if let Phase::Closing { since } = c.phase
-                && (c.core.in_flight() == 0 || now.saturating_duration_since(since) > LOGOUT_LINGER)
+                // Gone once the LogoutReply has been sent *and* acked: a
+                // reply still queued (the logout arrived in the same turn
+                // as this tick) is not in flight yet, and dropping the
+                // circuit then would leave the viewer waiting for it.
+                && ((c.core.in_flight() == 0 && c.queue.is_empty())
+                    || now.saturating_duration_since(since) > LOGOUT_LINGER)
             {
                 gone.push((c.addr, DropReason::Logout));
             }
