@@ -188,3 +188,38 @@ fn layer_data_from_the_simulator_reproduces_its_heightfield() {
         }
     }
 }
+
+#[test]
+fn an_avatar_folds_into_an_upright_stand_in_of_its_size() {
+    use kestrel::scene::AVATAR_COLOUR;
+    use kestrel::sim::object_wire::{AvatarView, avatar_block};
+    use kestrel_protocol::messages::object_update;
+    use kestrel_protocol::object_data::{PCode, PrimShape};
+
+    let view = AvatarView {
+        local_id: 9000,
+        agent_id: kestrel_protocol::types::Uuid::from_u128(0xa11ce),
+        first: "Kestrel".into(),
+        last: "Resident".into(),
+        position: glam::Vec3::new(100.0, 120.0, 25.0),
+        velocity: glam::Vec3::ZERO,
+        rotation: glam::Quat::IDENTITY,
+        foot_height: 24.0,
+    };
+    let message = Message::ObjectUpdate(kestrel_protocol::messages::ObjectUpdate {
+        region_data: object_update::RegionData {
+            region_handle: 0,
+            time_dilation: 65535,
+        },
+        object_data: vec![avatar_block(&view).expect("an avatar block")],
+    });
+    let mut tables = SceneTables::default();
+    assert_eq!(tables.apply(&message).malformed, 0);
+    let o = tables
+        .get(LocalId(9000))
+        .expect("the avatar is in the tables");
+    assert_eq!(o.pcode, PCode::Avatar);
+    assert_eq!(o.shape, PrimShape::CYLINDER);
+    assert_eq!(o.colour, AVATAR_COLOUR);
+    assert!((o.position - view.position).length() < 1e-3);
+}

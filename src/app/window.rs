@@ -61,7 +61,10 @@ struct ViewerWindow {
     orbit: OrbitCamera,
     keys: Keys,
     fly: bool,
+    /// The avatar's heading (radians from east), turned by A/D.
     yaw: f32,
+    /// Whether the camera has been put behind the avatar yet.
+    placed: bool,
     sent: Option<AgentControl>,
     last_frame: Instant,
     /// The governor's clock: frame times are ms since the window opened.
@@ -240,6 +243,14 @@ impl WindowApp for ViewerWindow {
             self.view.update(&session.scene);
             let agent = *session.scene.agent.load();
             if agent.known {
+                if !self.placed {
+                    // First sight of our avatar: stand behind it, facing its way,
+                    // and start turning from its heading rather than east.
+                    let forward = agent.rotation * Vec3::X;
+                    self.yaw = forward.y.atan2(forward.x);
+                    self.orbit.yaw = self.yaw;
+                    self.placed = true;
+                }
                 self.orbit.target = agent.position + Vec3::Z;
             }
         }
@@ -376,10 +387,11 @@ pub fn run_windowed(
         frames: None,
         pending: session,
         view: SceneView::new(2048),
-        orbit: OrbitCamera::new(Vec3::new(128.0, 128.0, 25.0), 30.0, -2.3, -0.35),
+        orbit: OrbitCamera::new(Vec3::new(128.0, 128.0, 25.0), 14.0, -2.3, -0.3),
         keys: Keys::default(),
         fly: false,
         yaw: 0.0,
+        placed: false,
         sent: None,
         last_frame: Instant::now(),
         started: Instant::now(),

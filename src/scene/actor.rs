@@ -118,6 +118,15 @@ impl Handles<AttachCircuit> for SceneActor {
         _: &mut Ctx<'_, Self>,
     ) {
         d.circuit = Some((msg.circuit.clone(), msg.agent_id, msg.session_id));
+        // Our avatar may have arrived before we knew which one it is.
+        let ours = d
+            .tables
+            .objects()
+            .find(|o| o.full_id == msg.agent_id)
+            .map(|o| o.local_id);
+        if let Some(id) = ours {
+            d.publish_agent(id);
+        }
     }
 }
 
@@ -176,6 +185,18 @@ impl SceneDurable {
         }
     }
 
+    /// Publishes where our avatar (object `id`) is, for the camera.
+    fn publish_agent(&self, id: LocalId) {
+        if let Some(model) = self.tables.world_transform(id) {
+            let (_, rotation, position) = model.to_scale_rotation_translation();
+            self.agent.publish(AgentPose {
+                known: true,
+                position,
+                rotation,
+            });
+        }
+    }
+
     fn publish_objects(&mut self, ids: &[LocalId]) {
         let wanted: Vec<_> = ids
             .iter()
@@ -197,12 +218,7 @@ impl SceneDurable {
             if let Some((_, agent_id, _)) = &self.circuit
                 && obj.full_id == *agent_id
             {
-                let (_, rotation, position) = model.to_scale_rotation_translation();
-                self.agent.publish(AgentPose {
-                    known: true,
-                    position,
-                    rotation,
-                });
+                self.publish_agent(*id);
             }
             let delta = SceneDelta::Object {
                 id: *id,

@@ -22,5 +22,5 @@ pub use actor::{
 };
 pub use delta::{SceneDelta, SceneStats, TerrainSnapshot};
 pub use meshes::{MeshCache, lod_for, mesh_key};
-pub use tables::{Changes, LocalId, PATCH_COUNT, SceneObject, SceneTables};
+pub use tables::{AVATAR_COLOUR, Changes, LocalId, PATCH_COUNT, SceneObject, SceneTables};
 pub use view::SceneView;

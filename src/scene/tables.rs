@@ -274,6 +274,9 @@ impl SceneTables {
     }
 }
 
+/// The colour an avatar's stand-in is drawn in (linear RGBA).
+pub const AVATAR_COLOUR: [f32; 4] = [0.22, 0.36, 0.62, 1.0];
+
 fn default_colour(te: &[u8]) -> [f32; 4] {
     TextureEntry::decode(te)
         .map(|t| t.default_face().color.to_f32())
@@ -310,10 +313,18 @@ fn full_update(
         profile_hollow: od.profile_hollow,
     };
     let pcode = PCode::from_code(od.p_code);
-    // Avatars and plants carry no meaningful volume: keep them as boxes.
+    // Avatars and plants carry no meaningful volume. Until avatar meshes
+    // exist, an avatar stands in as an upright cylinder of its size in one
+    // colour, so it reads as a person rather than another crate; plants
+    // stay boxes.
     let shape = match pcode {
         PCode::Primitive => PrimShape::from_wire(&wire).map_err(|_| ())?,
+        PCode::Avatar => PrimShape::CYLINDER,
         _ => PrimShape::BOX,
+    };
+    let colour = match pcode {
+        PCode::Avatar => AVATAR_COLOUR,
+        _ => default_colour(&od.texture_entry),
     };
     Ok(SceneObject {
         local_id: LocalId(od.id),
@@ -324,7 +335,7 @@ fn full_update(
         rotation: motion.motion.rotation,
         scale: od.scale,
         shape,
-        colour: default_colour(&od.texture_entry),
+        colour,
         crc: od.crc,
     })
 }
