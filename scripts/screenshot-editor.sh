@@ -17,12 +17,12 @@ if ! command -v xwd >/dev/null || ! python3 -c 'import PIL' 2>/dev/null; then
 fi
 cargo build --release --bin kestrel
 export DISPLAY=:77
-Xvfb "$DISPLAY" -screen 0 1280x720x24 &
+Xvfb "$DISPLAY" -screen 0 1280x960x24 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true' EXIT
 sleep 1
 cfg="$(mktemp -d)"
-KESTREL_CONFIG_DIR="$cfg" target/release/kestrel --editor --width 1280 --height 720 "$@" &
+KESTREL_CONFIG_DIR="$cfg" target/release/kestrel --editor --width 1280 --height 960 "$@" &
 viewer=$!
 # Long enough to log in, receive the region and fill the panels' plots.
 sleep "${SCREENSHOT_AFTER_S:-12}"
