@@ -47,6 +47,18 @@ pub fn detect_profile(hw: &HardwareInfo) -> PerformanceProfile {
     PerformanceProfile::Balanced
 }
 
+impl HardwareInfo {
+    /// Asks wgpu for the default adapter (any backend, software included)
+    /// and reads its facts; `None` when there is no adapter at all.
+    pub fn detect() -> Option<Self> {
+        let instance = crate::render::gpu::create_instance(None);
+        let adapter =
+            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+                .ok()?;
+        Some(Self::from_adapter(&adapter.get_info()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,17 +97,5 @@ mod tests {
             detect_profile(&hw(AdapterKind::Integrated, 32)),
             PerformanceProfile::Balanced
         );
-    }
-}
-
-impl HardwareInfo {
-    /// Asks wgpu for the default adapter (any backend, software included)
-    /// and reads its facts; `None` when there is no adapter at all.
-    pub fn detect() -> Option<Self> {
-        let instance = crate::render::gpu::create_instance(None);
-        let adapter =
-            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
-                .ok()?;
-        Some(Self::from_adapter(&adapter.get_info()))
     }
 }

@@ -77,8 +77,10 @@ mod tests {
 
     #[test]
     fn draw_distance_is_clamped_and_nan_safe() {
-        let mut s = RenderSettings::default();
-        s.draw_distance_m = f32::NAN;
+        let mut s = RenderSettings {
+            draw_distance_m: f32::NAN,
+            ..RenderSettings::default()
+        };
         assert_eq!(s.effective_draw_distance(), MIN_DRAW_DISTANCE_M);
         s.draw_distance_m = 1.0e9;
         assert_eq!(s.effective_draw_distance(), MAX_DRAW_DISTANCE_M);

@@ -7,11 +7,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use thiserror::Error;
 
 use super::api::{InfoError, PluginArgsError, PluginEvent, PluginFactory};
@@ -129,13 +129,10 @@ pub struct StartError(#[from] std::io::Error);
 /// Dropping it unloads every plugin (bounded by the shutdown grace) and
 /// joins its thread.
 pub struct PluginSupervisor {
-    commands: Sender<Command>,
-    input: Sender<PluginEvent>,
-    latest: Latest<PluginsSnapshot>,
+    /// The channels and the snapshot, shared with every [`PluginControl`].
+    control: PluginControl,
     log: Arc<BoundedLog<PluginWatchdogEvent>>,
-    chat: Receiver<super::supervisor::OutgoingChat>,
     registry: PluginRegistry,
-    input_refused: Arc<AtomicU64>,
     config: PluginSupervisorConfig,
     thread: Option<JoinHandle<()>>,
 }
@@ -143,7 +140,7 @@ pub struct PluginSupervisor {
 impl std::fmt::Debug for PluginSupervisor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PluginSupervisor")
-            .field("snapshot", &self.latest.load().seq)
+            .field("snapshot", &self.control.latest.load().seq)
             .finish_non_exhaustive()
     }
 }
@@ -177,13 +174,15 @@ impl PluginSupervisor {
             .name("kestrel-plugins".into())
             .spawn(move || engine.run(commands_rx, input_rx))?;
         Ok(Self {
-            commands,
-            input,
-            latest,
+            control: PluginControl {
+                commands,
+                input,
+                latest,
+                chat,
+                input_refused,
+            },
             log,
-            chat,
             registry,
-            input_refused,
             config,
             thread: Some(thread),
         })
@@ -278,7 +277,8 @@ impl PluginSupervisor {
 
     fn send_load(&self, spec: PluginSpec, how: LoadKind) -> Result<PluginId, LoadError> {
         let (reply, answer) = crossbeam_channel::bounded(1);
-        self.commands
+        self.control
+            .commands
             .send_timeout(Command::Load { spec, how, reply }, COMMAND_WAIT)
             .map_err(|_| LoadError::SupervisorGone)?;
         answer
@@ -292,7 +292,8 @@ impl PluginSupervisor {
         wait: Duration,
     ) -> Result<(), ControlError> {
         let (reply, answer) = crossbeam_channel::bounded(1);
-        self.commands
+        self.control
+            .commands
             .send_timeout(make(reply), COMMAND_WAIT)
             .map_err(|_| ControlError::SupervisorGone)?;
         answer
@@ -338,36 +339,24 @@ impl PluginSupervisor {
     /// Offer an event to every plugin subscribed to its kind. Never waits:
     /// a full input queue gives the event back (and is counted).
     pub fn publish_event(&self, event: PluginEvent) -> Result<(), PublishError> {
-        self.input.try_send(event).map_err(|e| match e {
-            TrySendError::Full(ev) => {
-                self.input_refused.fetch_add(1, Ordering::Relaxed);
-                PublishError::Full(ev)
-            }
-            TrySendError::Disconnected(ev) => PublishError::Stopped(ev),
-        })
+        self.control.publish_event(event)
     }
 
     /// A cheap, cloneable handle that never blocks (for the render thread,
     /// the editor and the viewer's plugin bridge): events in, reload /
     /// enable / disable queued, the snapshot, the chat lines out.
     pub fn control(&self) -> PluginControl {
-        PluginControl {
-            commands: self.commands.clone(),
-            input: self.input.clone(),
-            latest: self.latest.clone(),
-            chat: self.chat.clone(),
-            input_refused: self.input_refused.clone(),
-        }
+        self.control.clone()
     }
 
     /// The latest snapshot (a reference-count increment).
     pub fn snapshot(&self) -> Arc<PluginsSnapshot> {
-        self.latest.load_full()
+        self.control.snapshot()
     }
 
     /// The snapshot bus the render thread and the telemetry read.
     pub fn latest(&self) -> Latest<PluginsSnapshot> {
-        self.latest.clone()
+        self.control.latest().clone()
     }
 
     /// The bounded log of watchdog events (also in every snapshot).
@@ -377,7 +366,7 @@ impl PluginSupervisor {
 
     /// Chat lines plugins asked to send (bounded; drained by the viewer).
     pub fn chat_requests(&self) -> &Receiver<OutgoingChat> {
-        &self.chat
+        self.control.chat_requests()
     }
 
     /// Unload everything and stop the supervisor thread (also done on drop).
@@ -386,7 +375,10 @@ impl PluginSupervisor {
     }
 
     fn stop(&mut self) {
-        let _ = self.commands.send_timeout(Command::Shutdown, COMMAND_WAIT);
+        let _ = self
+            .control
+            .commands
+            .send_timeout(Command::Shutdown, COMMAND_WAIT);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
