@@ -96,6 +96,11 @@ pub struct ViewArgs {
     /// Repeatable.
     #[arg(long = "plugin", value_name = "NAME_OR_PATH[:ARGS]")]
     pub plugins: Vec<String>,
+    /// Also trust the certificates in this PEM file for `https://` logins
+    /// and capabilities (a grid with its own certificate authority, or a
+    /// `kestrel sim --tls --tls-cert-out FILE`). Repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
     /// Impair the embedded region's wire: loss, duplication, reordering, latency.
     #[command(flatten)]
     pub embedded: EmbeddedArgs,
@@ -107,6 +112,10 @@ pub struct EmbeddedArgs {
     /// Number of prims in the embedded region.
     #[arg(long = "sim-objects", default_value_t = 300)]
     pub objects: usize,
+    /// Serve the embedded region's login and capabilities over `https://`
+    /// (a self-signed certificate this viewer run trusts).
+    #[arg(long = "sim-tls")]
+    pub tls: bool,
     /// Wire impairment, applied both ways at the embedded region.
     #[command(flatten)]
     pub impairment: crate::sim::config::ImpairmentConfig,

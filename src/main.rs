@@ -12,7 +12,7 @@ use kestrel::config::{
 use kestrel::editor::{DEFAULT_LOGIN_URI, LoginForm, LoginScreen, WindowStart};
 use kestrel::governor::{GovernorSpawn, Thresholds};
 use kestrel::sim::SimConfig;
-use kestrel_actors::circuit::LoginParams;
+use kestrel_actors::circuit::{LoginParams, TlsTrust};
 use kestrel_actors::plugin::{PluginSupervisor, PluginSupervisorConfig};
 use kestrel_protocol::login::StartLocation;
 
@@ -61,6 +61,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let dir = ConfigDir::platform();
     let (settings, mut session_options) = load_settings(&args, &dir);
     session_options.plugins = Some(plugins.control());
+    session_options.tls =
+        TlsTrust::from_pem_files(&args.ca_certs).map_err(|e| format!("--ca-cert {e}"))?;
     let target = login_target(&args);
     if args.headless {
         // A headless run holds its profile: its figures are measurements.
@@ -121,6 +123,7 @@ fn login_screen(args: &ViewArgs, target: LoginTarget) -> LoginScreen {
         LoginTarget::Grid(_) => SimConfig {
             object_count: args.embedded.objects,
             impairment: args.embedded.impairment.clone(),
+            tls: args.embedded.tls,
             ..SimConfig::default()
         },
     };
@@ -154,6 +157,7 @@ fn login_target(args: &ViewArgs) -> LoginTarget {
             let mut config = SimConfig {
                 object_count: args.embedded.objects,
                 impairment: args.embedded.impairment.clone(),
+                tls: args.embedded.tls,
                 ..SimConfig::default()
             };
             if let Some(p) = &args.password {
@@ -206,6 +210,7 @@ fn load_settings(args: &ViewArgs, dir: &ConfigDir) -> (PerformanceSettings, Sess
         SessionOptions {
             governor,
             plugins: None,
+            tls: TlsTrust::default(),
         },
     )
 }

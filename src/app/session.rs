@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use kestrel_actors::ActorsConfig;
 use kestrel_actors::circuit::{
-    AgentControl, CircuitSettings, HeadlessError, HeadlessSession, LoginParams,
+    AgentControl, CircuitSettings, HeadlessError, HeadlessSession, LoginParams, TlsTrust,
 };
 use kestrel_protocol::login::StartLocation;
 
@@ -80,6 +80,10 @@ pub struct SessionOptions {
     /// spawned before login, so nothing of the handshake is missed) and
     /// whose chat it sends.
     pub plugins: Option<PluginControl>,
+    /// Certificates `https://` logins and capabilities trust beyond the
+    /// built-in roots (`--ca-cert`); the embedded region's own is added
+    /// when the session starts one with TLS.
+    pub tls: TlsTrust,
 }
 
 impl Default for SessionOptions {
@@ -88,6 +92,7 @@ impl Default for SessionOptions {
         SessionOptions {
             governor: GovernorSpawn::new(PerformanceProfile::Balanced, Thresholds::built_in()),
             plugins: None,
+            tls: TlsTrust::default(),
         }
     }
 }
@@ -143,7 +148,15 @@ impl Session {
                 (login, Some((handle, rt)))
             }
         };
-        let net = HeadlessSession::start(CircuitSettings::default(), ActorsConfig::builtin())?;
+        let mut tls = options.tls.clone();
+        if let Some(cert) = sim.as_ref().and_then(|(h, _)| h.tls_certificate_der()) {
+            tls = tls.with_der(cert.to_vec());
+        }
+        let settings = CircuitSettings {
+            tls,
+            ..CircuitSettings::default()
+        };
+        let net = HeadlessSession::start(settings, ActorsConfig::builtin())?;
         let scene = spawn_scene(
             &net.runtime.handle(),
             Some(&net.circuit),

@@ -44,6 +44,16 @@ pub struct SimConfig {
     #[arg(long, default_value_t = 25_000, value_parser = parse_eq_timeout)]
     pub event_queue_timeout_ms: u64,
 
+    /// Serve login and capabilities over `https://` with a self-signed
+    /// certificate made at start (see `--tls-cert-out`).
+    #[arg(long)]
+    pub tls: bool,
+
+    /// With `--tls`: write the region's certificate here as PEM, for a
+    /// viewer's `--ca-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert_out: Option<std::path::PathBuf>,
+
     /// Wire impairment applied to datagrams in both directions.
     #[command(flatten)]
     pub impairment: ImpairmentConfig,
@@ -59,6 +69,8 @@ impl Default for SimConfig {
             world_seed: 1,
             churn_secs: 20,
             event_queue_timeout_ms: 25_000,
+            tls: false,
+            tls_cert_out: None,
             impairment: ImpairmentConfig::default(),
         }
     }

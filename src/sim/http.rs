@@ -79,17 +79,31 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         }
         let shared = shared.clone();
         connections.spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let shared = shared.clone();
-                async move { Ok::<_, Infallible>(to_response(handle(req, &shared).await)) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "sim http: connection ended with an error");
+            match shared.tls.as_ref().map(|t| t.acceptor().clone()) {
+                None => serve_connection(TokioIo::new(stream), peer, shared).await,
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls) => serve_connection(TokioIo::new(tls), peer, shared).await,
+                    Err(e) => tracing::debug!(%peer, error = %e, "sim https: handshake failed"),
+                },
             }
         });
+    }
+}
+
+/// Serves one connection (plain or TLS) until the peer closes it.
+async fn serve_connection<I>(io: I, peer: std::net::SocketAddr, shared: Arc<Shared>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(to_response(handle(req, &shared).await)) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service);
+    if let Err(e) = conn.await {
+        tracing::debug!(%peer, error = %e, "sim http: connection ended with an error");
     }
 }
 

@@ -32,6 +32,7 @@ pub mod rng;
 pub mod state;
 pub mod stats;
 pub mod terrain;
+pub mod tls;
 pub mod udp;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -75,6 +76,18 @@ pub enum SimError {
     /// The region is killed; restart it first.
     #[error("the region is not running (killed or shut down)")]
     NotRunning,
+    /// TLS could not be set up (`--tls`).
+    #[error(transparent)]
+    Tls(#[from] tls::SimTlsError),
+    /// The certificate could not be written (`--tls-cert-out`).
+    #[error("cannot write the certificate to {path}: {source}")]
+    CertOut {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Waiting for the shutdown signal failed.
     #[error("cannot wait for Ctrl-C: {0}")]
     Signal(#[source] std::io::Error),
@@ -102,13 +115,13 @@ impl Simulator {
         );
         let terrain = TerrainBlobs::encode(&region)?;
         let stats = Arc::new(SimStats::default());
-        let shared = Arc::new(Shared::new(
-            config,
-            http_addr,
-            udp_addr,
-            region.info().clone(),
-            stats,
-        ));
+        let tls = match config.tls {
+            true => Some(tls::SimTls::self_signed()?),
+            false => None,
+        };
+        let shared = Arc::new(
+            Shared::new(config, http_addr, udp_addr, region.info().clone(), stats).with_tls(tls),
+        );
         let running = spawn(shared.clone(), listener, socket, region, terrain, now);
         let handle = SimHandle {
             inner: Arc::new(Inner {
@@ -235,7 +248,17 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
-    /// The XML-RPC login URI (`http://127.0.0.1:PORT/`).
+    /// The certificate the region serves `https://` with (DER), when it does.
+    pub fn tls_certificate_der(&self) -> Option<&[u8]> {
+        self.inner.shared.tls.as_ref().map(|t| t.certificate_der())
+    }
+
+    /// The same certificate as PEM.
+    pub fn tls_certificate_pem(&self) -> Option<&str> {
+        self.inner.shared.tls.as_ref().map(|t| t.certificate_pem())
+    }
+
+    /// The XML-RPC login URI (`http://127.0.0.1:PORT/`, `https://` with TLS).
     pub fn login_uri(&self) -> String {
         format!("{}/", self.inner.shared.base_url())
     }
@@ -376,6 +399,13 @@ impl SimHandle {
 /// login URI on stdout so a viewer (or a person) can use it.
 pub async fn run(config: SimConfig) -> Result<(), SimError> {
     let sim = Simulator::start(config).await?;
+    if let (Some(path), Some(pem)) = (&sim.config().tls_cert_out, sim.tls_certificate_pem()) {
+        std::fs::write(path, pem).map_err(|source| SimError::CertOut {
+            path: path.clone(),
+            source,
+        })?;
+        println!("  certificate written to {}", path.display());
+    }
     println!("Kestrel simulator: region \"{}\"", sim.region_name());
     println!("  login URI: {}", sim.login_uri());
     println!("  UDP:       {}", sim.udp_addr());

@@ -135,6 +135,8 @@ pub struct Shared {
     pub sessions: Mutex<Sessions>,
     /// Source of session ids and circuit codes.
     ids: Mutex<SplitMix64>,
+    /// `https://` when set: the region's certificate and acceptor.
+    pub tls: Option<super::tls::SimTls>,
 }
 
 impl Shared {
@@ -159,7 +161,14 @@ impl Shared {
             stats,
             sessions: Mutex::new(Sessions::default()),
             ids: Mutex::new(SplitMix64::new(nanos ^ u64::from(udp_addr.port()))),
+            tls: None,
         }
+    }
+
+    /// The same, serving `https://` with `tls`.
+    pub fn with_tls(mut self, tls: Option<super::tls::SimTls>) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// A fresh random 128-bit id.
@@ -178,8 +187,10 @@ impl Shared {
         }
     }
 
-    /// The base URL of the HTTP server (`http://127.0.0.1:PORT`).
+    /// The base URL of the HTTP server (`http://127.0.0.1:PORT`, or
+    /// `https://` when it serves TLS).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.http_addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.http_addr)
     }
 }

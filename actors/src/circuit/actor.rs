@@ -221,8 +221,16 @@ impl SupervisedActor for CircuitActor {
     type Durable = CircuitDurable;
 
     fn start(d: &mut Durable<CircuitDurable>, ctx: &mut Ctx<'_, Self>) -> Self {
+        let http =
+            HttpClient::with_trust(d.settings.http.connect, &d.settings.tls).unwrap_or_else(|e| {
+                // Certificates are checked where they are read (the command
+                // line); should one still be refused, run on the built-in
+                // roots and say so.
+                tracing::error!("{e}; trusting the built-in roots only");
+                HttpClient::new(d.settings.http.connect)
+            });
         let mut a = CircuitActor {
-            http: HttpClient::new(d.settings.http.connect),
+            http,
             out: Vec::with_capacity(1500),
             scratch: Vec::with_capacity(2048),
             seed_in_flight: None,

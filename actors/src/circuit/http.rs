@@ -1,15 +1,21 @@
 //! The small HTTP client the circuit uses for login, the seed capability
 //! and the event queue: one POST with a connect timeout, a response
-//! timeout and a bound on the body size.
+//! timeout and a bound on the body size, over `http://` or `https://`
+//! (rustls; the Mozilla roots shipped with the viewer, plus any
+//! certificates a [`TlsTrust`] adds for a grid with its own authority).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{Request, StatusCode, Uri, header};
+use std::sync::Arc;
+
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::CertificateDer;
 
 /// The largest response body accepted (a login reply or an event batch).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -43,11 +49,22 @@ pub enum HttpError {
         /// Why.
         reason: String,
     },
-    /// Only plain `http://` is spoken (OpenSimulator grids, the embedded simulator).
-    #[error("unsupported URL scheme in {url:?}: only http:// is supported")]
+    /// Only `http://` and `https://` are spoken.
+    #[error("unsupported URL scheme in {url:?}: use http:// or https://")]
     UnsupportedScheme {
         /// The URL.
         url: String,
+    },
+    /// The server's TLS certificate is not one the viewer trusts.
+    #[error(
+        "{url}: the server's certificate is not trusted ({reason}); a grid with its own \
+         certificate authority needs it passed with --ca-cert FILE"
+    )]
+    UntrustedCertificate {
+        /// The URL.
+        url: String,
+        /// What rustls said.
+        reason: String,
     },
     /// The server could not be reached.
     #[error("cannot reach {url}: {reason}")]
@@ -106,10 +123,128 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
-/// A pooled HTTP/1 client; cheap to clone.
+/// Which servers an `https://` exchange trusts: the Mozilla root
+/// authorities built into the viewer (`webpki-roots`, so no system store
+/// is needed), plus these certificates — a private grid's own authority,
+/// or the embedded region's self-signed certificate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsTrust {
+    /// Extra trusted certificates, DER-encoded.
+    pub extra_roots_der: Vec<Vec<u8>>,
+}
+
+/// A certificate given to [`TlsTrust`] is not one rustls can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trusted certificate #{index} is not usable: {reason}")]
+pub struct TlsTrustError {
+    /// Its position in [`TlsTrust::extra_roots_der`], from 0.
+    pub index: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// A certificate file given to trust could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsFileError {
+    /// It could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It holds no PEM certificate, or a malformed one.
+    #[error("{path}: {reason}")]
+    Pem {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A certificate in it is not one rustls accepts as a trust anchor.
+    #[error("{path}: {source}")]
+    Unusable {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: TlsTrustError,
+    },
+}
+
+impl TlsTrust {
+    /// Trusts, beyond the built-in roots, every certificate in these PEM
+    /// files (`-----BEGIN CERTIFICATE-----` blocks); each is checked here.
+    pub fn from_pem_files(paths: &[std::path::PathBuf]) -> Result<TlsTrust, TlsFileError> {
+        use rustls::pki_types::pem::PemObject;
+        let mut trust = TlsTrust::default();
+        for path in paths {
+            let bytes = std::fs::read(path).map_err(|source| TlsFileError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let first = trust.extra_roots_der.len();
+            for cert in CertificateDer::pem_slice_iter(&bytes) {
+                let cert = cert.map_err(|e| TlsFileError::Pem {
+                    path: path.clone(),
+                    reason: format!("malformed PEM: {e}"),
+                })?;
+                trust.extra_roots_der.push(cert.to_vec());
+            }
+            if trust.extra_roots_der.len() == first {
+                return Err(TlsFileError::Pem {
+                    path: path.clone(),
+                    reason: "no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into(),
+                });
+            }
+            trust.validate().map_err(|source| TlsFileError::Unusable {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(trust)
+    }
+
+    /// Also trusts this DER-encoded certificate.
+    pub fn with_der(mut self, der: Vec<u8>) -> Self {
+        self.extra_roots_der.push(der);
+        self
+    }
+
+    /// Checks every extra certificate is usable as a trust anchor.
+    pub fn validate(&self) -> Result<(), TlsTrustError> {
+        self.client_config().map(drop)
+    }
+
+    fn client_config(&self) -> Result<rustls::ClientConfig, TlsTrustError> {
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        for (index, der) in self.extra_roots_der.iter().enumerate() {
+            roots
+                .add(CertificateDer::from(der.clone()))
+                .map_err(|e| TlsTrustError {
+                    index,
+                    reason: e.to_string(),
+                })?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsTrustError {
+                index: 0,
+                reason: format!("TLS settings: {e}"),
+            })?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(config)
+    }
+}
+
+/// A pooled HTTP/1 client over plain TCP or TLS; cheap to clone.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     connect_timeout: Duration,
 }
 
@@ -120,12 +255,32 @@ impl std::fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// A client whose connections time out after `connect_timeout`. Must be
-    /// created and used inside a tokio runtime.
+    /// A client whose connections time out after `connect_timeout`,
+    /// trusting the built-in roots only. Must be used inside a tokio runtime.
     pub fn new(connect_timeout: Duration) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(connect_timeout));
-        connector.set_nodelay(true);
+        let connector = HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp_connector(connect_timeout));
+        Self::from_connector(connector, connect_timeout)
+    }
+
+    /// A client whose connections time out after `connect_timeout`, also
+    /// trusting `trust`'s certificates for `https://`.
+    pub fn with_trust(connect_timeout: Duration, trust: &TlsTrust) -> Result<Self, TlsTrustError> {
+        if trust.extra_roots_der.is_empty() {
+            return Ok(Self::new(connect_timeout));
+        }
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config(trust.client_config()?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp_connector(connect_timeout));
+        Ok(Self::from_connector(connector, connect_timeout))
+    }
+
+    fn from_connector(connector: HttpsConnector<HttpConnector>, connect_timeout: Duration) -> Self {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
@@ -153,7 +308,7 @@ impl HttpClient {
                     reason: e.to_string(),
                 })?;
         match uri.scheme_str() {
-            Some("http") => {}
+            Some("http" | "https") => {}
             Some(_) => {
                 return Err(HttpError::UnsupportedScheme {
                     url: url.to_string(),
@@ -162,7 +317,7 @@ impl HttpClient {
             None => {
                 return Err(HttpError::InvalidUrl {
                     url: url.to_string(),
-                    reason: "no scheme (expected http://host:port/...)".into(),
+                    reason: "no scheme (expected http:// or https://host:port/...)".into(),
                 });
             }
         }
@@ -178,7 +333,12 @@ impl HttpClient {
             let response = self.client.request(request).await.map_err(|e| {
                 if e.is_connect() {
                     let reason = source_chain(&e);
-                    if reason.contains("timed out") || reason.contains("timeout") {
+                    if let Some(at) = reason.find("invalid peer certificate") {
+                        HttpError::UntrustedCertificate {
+                            url: url.to_string(),
+                            reason: reason[at..].to_string(),
+                        }
+                    } else if reason.contains("timed out") || reason.contains("timeout") {
                         HttpError::Timeout {
                             url: url.to_string(),
                             phase: HttpPhase::Connect,
@@ -231,6 +391,16 @@ impl HttpClient {
             }),
         }
     }
+}
+
+/// TCP with the connect timeout; the TLS layer above it decides per URL
+/// whether to speak TLS.
+fn tcp_connector(connect_timeout: Duration) -> HttpConnector {
+    let mut tcp = HttpConnector::new();
+    tcp.set_connect_timeout(Some(connect_timeout));
+    tcp.set_nodelay(true);
+    tcp.enforce_http(false);
+    tcp
 }
 
 /// An error and its sources, joined (hyper's top-level message is terse).

@@ -38,7 +38,10 @@ pub use actor::{CircuitActor, CircuitDurable};
 pub use caps::{CapsError, PollResult, WANTED_CAPABILITIES, fetch_seed, poll_event_queue};
 pub use census::{CensusCounts, GetCensus, RegionCensus, census_message_ids};
 pub use headless::{HeadlessError, HeadlessOptions, HeadlessReport, HeadlessSession, run_headless};
-pub use http::{HttpClient, HttpError, HttpPhase, HttpResponse, HttpTimeouts};
+pub use http::{
+    HttpClient, HttpError, HttpPhase, HttpResponse, HttpTimeouts, TlsFileError, TlsTrust,
+    TlsTrustError,
+};
 pub use login::{LoginFailure, LoginParams, ViewerInfo, login, login_request};
 pub use messages::{
     AgentCamera, AgentControl, Attach, CircuitSendError, Connect, ConnectError, ControlFlags,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use kestrel_protocol::circuit::CircuitConfig;
 
 use super::caps::WANTED_CAPABILITIES;
-use super::http::HttpTimeouts;
+use super::http::{HttpTimeouts, TlsTrust};
 use super::login::ViewerInfo;
 
 /// Exponential backoff between retries: `initial · 2^k`, at most `max`.
@@ -32,6 +32,9 @@ impl RetryBackoff {
 pub struct CircuitSettings {
     /// Timeouts of the login call and the seed capability.
     pub http: HttpTimeouts,
+    /// Which servers `https://` logins and capabilities trust beyond the
+    /// built-in roots.
+    pub tls: TlsTrust,
     /// How long one `EventQueueGet` long poll may take (longer than the
     /// region's hold time, ~25 s on OpenSimulator).
     pub event_queue_timeout: Duration,
@@ -72,6 +75,7 @@ impl Default for CircuitSettings {
                 connect: Duration::from_secs(5),
                 response: Duration::from_secs(20),
             },
+            tls: TlsTrust::default(),
             event_queue_timeout: Duration::from_secs(60),
             caps_backoff: RetryBackoff {
                 initial: Duration::from_millis(500),
