@@ -23,15 +23,14 @@ use kestrel_actors::circuit::{
     CircuitActor, CircuitEvent, CircuitHandle, CircuitState, CircuitStats, GetSession, Received,
     SendMessage, SessionInfo, Subscribe, SubscribeEvents,
 };
-use kestrel_actors::plugin::{ChatEvent, OutgoingChat, PluginControl, PluginEvent, UpdateForm};
+use kestrel_actors::plugin::{OutgoingChat, PluginControl, PluginEvent, UpdateForm};
 use kestrel_actors::{
     Addr, Ctx, Durable, Handles, Message, RuntimeHandle, SpawnError, SupervisedActor,
 };
 use kestrel_protocol::circuit::Reliability;
 use kestrel_protocol::messages::{
-    ChatFromSimulator, ChatFromViewer, ImprovedTerseObjectUpdate, KillObject,
-    Message as WireMessage, MessageId, MessageType, ObjectUpdate, ObjectUpdateCached,
-    ObjectUpdateCompressed, RegionHandshake, VarBytes, chat_from_viewer,
+    ChatFromSimulator, ImprovedTerseObjectUpdate, KillObject, Message as WireMessage, MessageId,
+    MessageType, ObjectUpdate, ObjectUpdateCached, ObjectUpdateCompressed, RegionHandshake,
 };
 use serde::Serialize;
 
@@ -43,9 +42,6 @@ pub const PLUGIN_BRIDGE_ACTOR: &str = "plugin-bridge";
 
 /// How often plugin chat is picked up and sent.
 const TICK: Duration = Duration::from_millis(50);
-
-/// `ChatFromViewer.ChatType` of a normal say.
-const CHAT_NORMAL: u8 = 1;
 
 /// Offset of `LocalID` in an `ObjectUpdateCompressed.Data` blob (after the 16-byte FullID).
 const COMPRESSED_LOCAL_ID_AT: usize = 16;
@@ -289,18 +285,7 @@ fn chat_failed(d: &mut BridgeDurable, chat: &OutgoingChat, why: &dyn std::fmt::D
 
 /// The `ChatFromViewer` a plugin's line becomes (said normally, on its channel).
 pub fn chat_from_viewer(session: &SessionInfo, chat: &OutgoingChat) -> WireMessage<'static> {
-    ChatFromViewer {
-        agent_data: chat_from_viewer::AgentData {
-            agent_id: session.agent_id,
-            session_id: session.session_id,
-        },
-        chat_data: chat_from_viewer::ChatData {
-            message: VarBytes::from_text(&chat.text),
-            r#type: CHAT_NORMAL,
-            channel: chat.channel,
-        },
-    }
-    .into_message()
+    crate::chat::say(session, chat.channel, &chat.text)
 }
 
 fn state_reason(state: CircuitState) -> &'static str {
@@ -336,17 +321,7 @@ pub fn bridge_message_ids() -> [MessageId; 7] {
 fn events_of(message: &WireMessage<'static>, malformed: &mut u64) -> Vec<PluginEvent> {
     let update = |local_id, form| PluginEvent::ObjectUpdate { local_id, form };
     match message {
-        WireMessage::ChatFromSimulator(m) => {
-            let c = &m.chat_data;
-            vec![PluginEvent::Chat(ChatEvent::from_wire(
-                c.from_name.as_bytes(),
-                u128::from_be_bytes(c.source_id.0),
-                c.source_type,
-                c.chat_type,
-                c.position.to_array(),
-                c.message.as_bytes(),
-            ))]
-        }
+        WireMessage::ChatFromSimulator(m) => vec![PluginEvent::Chat(crate::chat::heard(m))],
         WireMessage::ObjectUpdate(m) => m
             .object_data
             .iter()
@@ -596,7 +571,7 @@ mod tests {
         assert_eq!(m.agent_data.agent_id, session.agent_id);
         assert_eq!(m.agent_data.session_id, session.session_id);
         assert_eq!(m.chat_data.channel, 7);
-        assert_eq!(m.chat_data.r#type, CHAT_NORMAL);
+        assert_eq!(m.chat_data.r#type, crate::chat::wire::CHAT_NORMAL);
         assert_eq!(m.chat_data.message.text(), Some("héllo"));
     }
 }

@@ -12,6 +12,7 @@ use kestrel_protocol::login::StartLocation;
 use kestrel_actors::plugin::PluginControl;
 
 use super::plugin_bridge::{PluginBridge, PluginBridgeError};
+use crate::chat::{ChatHandle, ChatSession, spawn_chat};
 use crate::config::PerformanceProfile;
 use crate::governor::relay::{RelayError, spawn_relay};
 use crate::governor::{GovernorHandle, GovernorSpawn, Thresholds};
@@ -51,6 +52,9 @@ pub enum AppError {
     /// The governor's settings relay did not start.
     #[error(transparent)]
     Relay(#[from] RelayError),
+    /// The chat actor did not start.
+    #[error(transparent)]
+    Chat(#[from] crate::chat::actor::ChatSpawnError),
     /// The bridge between the session and the plugins did not start.
     #[error(transparent)]
     PluginBridge(#[from] PluginBridgeError),
@@ -105,6 +109,8 @@ pub struct Session {
     pub scene: SceneHandle,
     /// The ScalingGovernor: the settings in force, its status, the frame feed.
     pub governor: GovernorHandle,
+    /// Local chat: the history heard and the user's lines out.
+    pub chat: ChatHandle,
     /// Carries events to the plugins and their chat out, when plugins run.
     pub plugin_bridge: Option<PluginBridge>,
     /// The plugins' snapshot and controls (for the editor), when plugins run.
@@ -170,6 +176,7 @@ impl Session {
             Some(scene.addr.clone()),
             Some(net.circuit.addr.clone()),
         )?;
+        let chat = spawn_chat(&runtime, &net.circuit)?;
         let plugin_bridge = match &options.plugins {
             Some(control) => Some(PluginBridge::spawn(
                 &runtime,
@@ -182,6 +189,7 @@ impl Session {
             net,
             scene,
             governor,
+            chat,
             plugin_bridge,
             plugins: options.plugins,
             login,
@@ -209,6 +217,7 @@ impl Session {
                 session_id: info.session_id,
             };
             let _ = self.scene.addr.try_send(attach);
+            let _ = self.chat.addr.try_send(ChatSession(info));
         }
         Ok(())
     }
