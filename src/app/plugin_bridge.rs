@@ -477,7 +477,7 @@ impl PluginBridge {
 mod tests {
     use super::*;
     use kestrel_protocol::messages::{
-        improved_terse_object_update, object_update_cached, object_update_compressed,
+        VarBytes, improved_terse_object_update, object_update_cached, object_update_compressed,
     };
 
     #[test]

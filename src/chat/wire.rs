@@ -58,6 +58,9 @@ mod tests {
             agent_id: Uuid::from_u128(1),
             session_id: Uuid::from_u128(2),
             circuit_code: 3,
+            sim: "127.0.0.1:9000".parse().expect("address"),
+            seed_capability: None,
+            region_handle: 0,
         }
     }
 
