@@ -100,7 +100,7 @@ fn ca_cert_files_are_read_and_bad_ones_refused_by_name() {
 
     let empty = dir.join("empty.pem");
     std::fs::write(&empty, "not a certificate\n").unwrap();
-    match TlsTrust::from_pem_files(&[empty.clone()]) {
+    match TlsTrust::from_pem_files(std::slice::from_ref(&empty)) {
         Err(TlsFileError::Pem { path, reason }) => {
             assert_eq!(path, empty);
             assert!(reason.contains("no PEM certificate"), "{reason}");
@@ -108,7 +108,7 @@ fn ca_cert_files_are_read_and_bad_ones_refused_by_name() {
         other => panic!("an empty file must be refused: {other:?}"),
     }
     let missing = dir.join("missing.pem");
-    let e = TlsTrust::from_pem_files(&[missing.clone()]).expect_err("a missing file");
+    let e = TlsTrust::from_pem_files(std::slice::from_ref(&missing)).expect_err("a missing file");
     assert!(e.to_string().contains("missing.pem"), "{e}");
     host.shutdown();
 }

@@ -2,7 +2,8 @@
 //! an orbit camera, and turns keys into agent movement.
 //!
 //! Keys: W/↑ forward, S/↓ back, A/← and D/→ turn, E/PgUp up, C/PgDn down,
-//! F toggles flying, Esc quits, F1 shows or hides the editor. Drag with the
+//! F toggles flying, Enter opens local chat (Esc closes it), Esc quits,
+//! F1 shows or hides the editor. Drag with the
 //! left mouse button to orbit, wheel to zoom. Input that egui takes (a click
 //! on a panel, typing into a text box) does not reach the avatar or camera.
 //!
@@ -26,7 +27,7 @@ use super::headless::FOV_Y;
 use super::session::{AppError, Session};
 use super::settings_follower::SettingsFollower;
 use crate::config::{ConfigDir, PerformanceSettings};
-use crate::editor::{Editor, EditorSources, EguiPass, WindowStart};
+use crate::editor::{ChatWindow, Editor, EditorSources, EguiPass, WindowStart};
 use crate::governor::{FrameSample, TraceRecorder};
 use crate::render::{
     AppControl, Environment, GpuContext, OrbitCamera, OverlayPass, Renderer, WindowApp,
@@ -55,6 +56,8 @@ struct ViewerWindow {
     editor: Editor,
     sources: EditorSources,
     frames: Option<FrameSink>,
+    /// Local chat (Enter opens it, Esc closes it).
+    chat: ChatWindow,
     /// A session connected before the window opened, attached on the first frame.
     pending: Option<Session>,
     view: SceneView,
@@ -197,6 +200,26 @@ impl WindowApp for ViewerWindow {
             self.editor.toggle();
             return AppControl::Continue;
         }
+        // Enter opens the chat (the key goes no further: it must not also
+        // reach the new input line); Esc closes it before it would quit.
+        if let WindowEvent::KeyboardInput { event: key, .. } = event
+            && key.state == ElementState::Pressed
+            && !key.repeat
+            && self.session.is_some()
+        {
+            let code = key.physical_key;
+            if !self.chat.is_open()
+                && (code == PhysicalKey::Code(KeyCode::Enter)
+                    || code == PhysicalKey::Code(KeyCode::NumpadEnter))
+            {
+                self.chat.open();
+                return AppControl::Continue;
+            }
+            if self.chat.is_open() && code == PhysicalKey::Code(KeyCode::Escape) {
+                self.chat.close();
+                return AppControl::Continue;
+            }
+        }
         let consumed = match &mut self.egui {
             Some(egui) => egui.on_window_event(window, event),
             None => false,
@@ -261,11 +284,13 @@ impl WindowApp for ViewerWindow {
             editor,
             sources,
             view,
+            chat,
+            session,
             ..
         } = self;
         // egui allocates even for an empty UI: run it only when something
         // is on screen, so an idle frame with nothing shown allocates nothing.
-        let show_ui = login.is_some() || editor.wants_frame(sources);
+        let show_ui = login.is_some() || chat.is_open() || editor.wants_frame(sources);
         if let Some(egui) = egui.as_mut() {
             if show_ui {
                 egui.run(frame.window(), |ui| {
@@ -273,6 +298,9 @@ impl WindowApp for ViewerWindow {
                         login.ui(ui);
                     }
                     editor.ui(ui, sources);
+                    if let Some(s) = session.as_ref() {
+                        chat.ui(ui.ctx(), &s.chat.log.load(), &s.chat.addr);
+                    }
                 });
             } else {
                 egui.skip();
@@ -386,6 +414,7 @@ pub fn run_windowed(
         },
         frames: None,
         pending: session,
+        chat: ChatWindow::new(),
         view: SceneView::new(2048),
         orbit: OrbitCamera::new(Vec3::new(128.0, 128.0, 25.0), 14.0, -2.3, -0.3),
         keys: Keys::default(),

@@ -5,6 +5,7 @@
 //! lock, no copy) and act only through non-blocking control commands, so the
 //! editor never makes a frame wait.
 
+pub mod chat_window;
 pub mod egui_pass;
 pub mod login_screen;
 pub mod panels;
@@ -21,6 +22,7 @@ use crate::config::{ConfigDir, PerformanceProfile};
 use crate::governor::GovernorHandle;
 use kestrel_actors::plugin::PluginControl;
 
+pub use chat_window::ChatWindow;
 pub use egui_pass::EguiPass;
 pub use login_screen::{DEFAULT_LOGIN_URI, LoginForm, LoginFormError, LoginScreen, LoginState};
 use panels::{
