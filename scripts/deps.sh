@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Kestrel needs on a Debian machine, only where it is missing:
+# a C compiler (the linker rustc calls, and ring's TLS code),
 # the Rust components, Mesa's software Vulkan (lavapipe) and the Vulkan loader,
 # Xvfb for window tests, and the X11/xkb libraries winit loads at run time.
 set -euo pipefail
 
 apt_packages=(
-  pkg-config
+  gcc libc6-dev pkg-config
   libvulkan1 mesa-vulkan-drivers
   xvfb xauth
   libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0
