@@ -32,6 +32,18 @@ fn governor(rt: &ActorRuntime, dir: &ConfigDir) -> GovernorHandle {
     spawn.spawn(&rt.handle()).unwrap()
 }
 
+/// The Governor panel as the editor draws it.
+fn draw<'a>(
+    panel: &'a mut GovernorPanel,
+    gov: &'a GovernorHandle,
+    dir: &'a ConfigDir,
+) -> impl FnMut(&mut egui::Ui) + 'a {
+    move |ui| {
+        let status = gov.status.load();
+        panel.ui(ui, &status, &gov.addr, Some(dir));
+    }
+}
+
 fn saved(dir: &ConfigDir) -> UserSettings {
     match UserSettings::load(dir) {
         LoadOutcome::Loaded(s) => s,
@@ -72,16 +84,19 @@ fn preferences_switch_the_profile_apply_custom_values_and_save_them() {
     let (value, at) = right_of(&texts, "bandwidth (kbit/s)").expect("the bandwidth control");
     assert_eq!(value, "500");
     driver.drag(at, 60.0, &mut ui);
-    wait_until("Custom in force", || {
-        gov.settings.load().profile == PerformanceProfile::Custom
+    // The drag applied every value it passed through; wait for the last to
+    // be in force and saved.
+    wait_until("Custom in force and saved", || {
+        let active = gov.settings.load();
+        let saved = saved(&dir);
+        active.profile == PerformanceProfile::Custom
+            && saved.profile == PerformanceProfile::Custom
+            && saved.custom == Some(active.settings)
+            && gov.status.load().custom == active.settings
     });
     let custom = gov.settings.load().settings;
     assert!(custom.bandwidth_kbps > 500, "{custom:?}");
     assert_eq!(custom.draw_distance_m, 64.0, "the rest kept Low's values");
-    wait_until("Custom saved", || {
-        saved(&dir).profile == PerformanceProfile::Custom
-    });
-    assert_eq!(saved(&dir).custom, Some(custom));
 
     // Switching the governor off from here.
     let texts = driver.frame(vec![], &mut ui);
@@ -103,20 +118,22 @@ fn governor_panel_tunes_saves_and_reverts_the_thresholds() {
     let gov = governor(&rt, &dir);
     let mut panel = GovernorPanel::new();
     let driver = UiDriver::new(1200.0, 1400.0);
-    let mut ui = |ui: &mut egui::Ui| {
-        let status = gov.status.load();
-        panel.ui(ui, &status, &gov.addr, Some(&dir));
-    };
     let shipped = Thresholds::built_in();
 
-    // Drag the target frame time up: the governor takes it live.
-    let texts = driver.frame(vec![], &mut ui);
+    // Drag the target frame time up: the governor takes it live (every value
+    // the drag passes through; the last one stays).
+    let texts = driver.frame(vec![], &mut draw(&mut panel, &gov, &dir));
     let (_, at) = right_of(&texts, "target_frame_ms").expect("the target control");
-    driver.drag(at, 50.0, &mut ui);
-    wait_until("new target in force", || {
-        gov.status.load().thresholds.target_frame_ms > shipped.target_frame_ms + 2.0
+    driver.drag(at, 50.0, &mut draw(&mut panel, &gov, &dir));
+    let tuned = *panel.draft();
+    assert!(
+        tuned.target_frame_ms > shipped.target_frame_ms + 2.0,
+        "{tuned:?}"
+    );
+    wait_until("the new target in force", || {
+        gov.status.load().thresholds == tuned
     });
-    let tuned = gov.status.load().thresholds;
+    let mut ui = draw(&mut panel, &gov, &dir);
 
     // Save writes them to the user's governor.toml.
     let texts = driver.frame(vec![], &mut ui);

@@ -48,8 +48,12 @@ pub struct GovernorPanel {
     /// The thresholds as edited; reset whenever the governor's change
     /// without an edit from here (a Revert, another editor).
     draft: Thresholds,
-    /// The governor's thresholds the draft was last reset from.
+    /// The governor's thresholds at the last frame.
     seen: Option<Thresholds>,
+    /// The thresholds last sent that the governor has not published yet:
+    /// while it catches up (a drag sends many), its older values must not
+    /// overwrite the draft under the user's pointer.
+    pending: Option<Thresholds>,
     /// Why the draft is not in force.
     invalid: Option<String>,
 }
@@ -79,6 +83,7 @@ impl GovernorPanel {
             open: None,
             draft: Thresholds::built_in(),
             seen: None,
+            pending: None,
             invalid: None,
         }
     }
@@ -102,6 +107,11 @@ impl GovernorPanel {
         }
     }
 
+    /// The thresholds as edited in the panel (what it last sent, when valid).
+    pub fn draft(&self) -> &Thresholds {
+        &self.draft
+    }
+
     /// Points held for the plots.
     pub fn len(&self) -> usize {
         self.frames.len()
@@ -121,11 +131,14 @@ impl GovernorPanel {
         governor: &Addr<ScalingGovernor>,
         config_dir: Option<&ConfigDir>,
     ) -> Option<GovernorAction> {
-        if self.seen != Some(status.thresholds) {
-            self.seen = Some(status.thresholds);
+        if self.pending == Some(status.thresholds) {
+            self.pending = None;
+        }
+        if self.pending.is_none() && self.seen != Some(status.thresholds) {
             self.draft = status.thresholds;
             self.invalid = None;
         }
+        self.seen = Some(status.thresholds);
         let mut action = None;
         ui.horizontal(|ui| {
             let mut enabled = status.enabled;
@@ -170,7 +183,13 @@ impl GovernorPanel {
             }
         });
         if let Some(a) = &action {
-            send(governor, a, config_dir);
+            let sent = send(governor, a, config_dir);
+            match a {
+                GovernorAction::Thresholds(t) if sent => self.pending = Some(*t),
+                // What the governor publishes next is the file's: show it.
+                GovernorAction::Revert => self.pending = None,
+                _ => {}
+            }
         }
         action
     }
@@ -319,8 +338,6 @@ impl GovernorPanel {
         match self.draft.validate() {
             Ok(()) => {
                 self.invalid = None;
-                // The governor will publish these; do not reset the draft to them.
-                self.seen = Some(self.draft);
                 Some(self.draft)
             }
             Err(e) => {
@@ -365,10 +382,15 @@ fn transitions_ui(ui: &mut Ui, status: &GovernorStatus) {
         });
 }
 
-fn send(governor: &Addr<ScalingGovernor>, action: &GovernorAction, dir: Option<&ConfigDir>) {
-    // A full mailbox refuses (and counts) the command; the user sees nothing
-    // change and can click again.
-    let _ = match (action, dir) {
+/// Sends the command; answers whether the governor's mailbox took it (a
+/// full one refuses and counts it: the user sees nothing change and can
+/// try again).
+fn send(
+    governor: &Addr<ScalingGovernor>,
+    action: &GovernorAction,
+    dir: Option<&ConfigDir>,
+) -> bool {
+    let sent = match (action, dir) {
         (GovernorAction::Enable(on), _) => governor.try_send(SetEnabled(*on)).map_err(drop),
         (GovernorAction::Thresholds(t), _) => governor.try_send(SetThresholds(*t)).map_err(drop),
         (GovernorAction::Save, Some(d)) => {
@@ -377,8 +399,9 @@ fn send(governor: &Addr<ScalingGovernor>, action: &GovernorAction, dir: Option<&
         (GovernorAction::Revert, Some(d)) => {
             governor.try_send(RevertThresholds(d.clone())).map_err(drop)
         }
-        (GovernorAction::Save | GovernorAction::Revert, None) => Ok(()),
+        (GovernorAction::Save | GovernorAction::Revert, None) => Err(()),
     };
+    sent.is_ok()
 }
 
 fn push(history: &mut Vec<PlotPoint>, p: PlotPoint) {

@@ -25,15 +25,24 @@ pub enum PreferencesAction {
 /// The panel's state: the Custom values being edited.
 #[derive(Debug, Default)]
 pub struct PreferencesPanel {
-    /// The governor's Custom values the draft was last reset from.
+    /// The governor's Custom values at the last frame.
     seen: Option<PerformanceSettings>,
+    /// The Custom values as edited.
     draft: Option<PerformanceSettings>,
+    /// Values sent that the governor has not published yet (a slider drag
+    /// sends many): its older ones must not overwrite the draft meanwhile.
+    pending: Option<PerformanceSettings>,
 }
 
 impl PreferencesPanel {
     /// A panel showing the governor's values.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The Custom values as edited in the panel (what it last sent).
+    pub fn draft(&self) -> Option<&PerformanceSettings> {
+        self.draft.as_ref()
     }
 
     /// Draws the panel; what the user changed is sent to `governor` (never
@@ -45,10 +54,13 @@ impl PreferencesPanel {
         active: &ActiveSettings,
         governor: &Addr<ScalingGovernor>,
     ) -> Option<PreferencesAction> {
-        if self.seen != Some(status.custom) {
-            self.seen = Some(status.custom);
+        if self.pending == Some(status.custom) {
+            self.pending = None;
+        }
+        if self.pending.is_none() && self.seen != Some(status.custom) {
             self.draft = Some(status.custom);
         }
+        self.seen = Some(status.custom);
         let mut action = None;
         ui.horizontal(|ui| {
             ui.label("Performance profile:");
@@ -97,7 +109,6 @@ impl PreferencesPanel {
             match edited.validate(std::path::Path::new("(preferences)"), "custom") {
                 Ok(()) => {
                     self.draft = Some(edited);
-                    self.seen = Some(edited);
                     action = Some(PreferencesAction::Custom(edited));
                 }
                 Err(e) => {
@@ -106,8 +117,11 @@ impl PreferencesPanel {
             }
         }
         super::governor::file_outcome_ui(ui, status.last_file_outcome.as_ref());
-        if let Some(a) = &action {
-            send(governor, a, status.user_profile);
+        if let Some(a) = &action
+            && send(governor, a, status.user_profile)
+            && let PreferencesAction::Custom(sent) = a
+        {
+            self.pending = Some(*sent);
         }
         action
     }
@@ -184,21 +198,23 @@ fn settings_ui(ui: &mut Ui, s: &mut PerformanceSettings) -> bool {
     changed
 }
 
-fn send(governor: &Addr<ScalingGovernor>, action: &PreferencesAction, chosen: PerformanceProfile) {
-    // A full mailbox refuses (and counts) the command; nothing changes on
-    // screen and the user can try again.
+/// Sends the command; answers whether the governor's mailbox took it (a
+/// full one refuses and counts it: nothing changes on screen and the user
+/// can try again).
+fn send(
+    governor: &Addr<ScalingGovernor>,
+    action: &PreferencesAction,
+    chosen: PerformanceProfile,
+) -> bool {
     match action {
-        PreferencesAction::Profile(p) => {
-            let _ = governor.try_send(SetProfile(*p));
-        }
-        PreferencesAction::Governor(on) => {
-            let _ = governor.try_send(SetEnabled(*on));
-        }
+        PreferencesAction::Profile(p) => governor.try_send(SetProfile(*p)).is_ok(),
+        PreferencesAction::Governor(on) => governor.try_send(SetEnabled(*on)).is_ok(),
         PreferencesAction::Custom(s) => {
-            let _ = governor.try_send(SetCustom(*s));
-            if chosen != PerformanceProfile::Custom {
+            let sent = governor.try_send(SetCustom(*s)).is_ok();
+            if sent && chosen != PerformanceProfile::Custom {
                 let _ = governor.try_send(SetProfile(PerformanceProfile::Custom));
             }
+            sent
         }
     }
 }
