@@ -224,39 +224,31 @@ impl ActorsPanel {
             ui.label("No telemetry yet.");
         }
         let mut pressed = None;
-        egui::ScrollArea::horizontal().show(ui, |ui| {
-            egui::Grid::new("actors_grid")
-                .striped(true)
-                .spacing([10.0, 4.0])
-                .show(ui, |ui| {
-                    for h in [
-                        "actor",
-                        "state",
-                        "depth/cap",
-                        "in/s",
-                        "handled/s",
-                        "handled",
-                        "refused",
-                        "dead",
-                        "crashes",
-                        "hangs",
-                        "restarts",
-                        "wait p50/p99 µs",
-                        "handle p50/p99 µs",
-                        "last fault",
-                        "",
-                    ] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    for actor in &snapshot.actors {
-                        let rates = self.rates(actor.name.as_str()).unwrap_or((0.0, 0.0));
-                        if let Some(action) = row(ui, actor, rates) {
-                            pressed = Some((actor.name.as_str(), action));
-                        }
-                        ui.end_row();
-                    }
-                });
+        const HEADERS: [&str; 15] = [
+            "actor",
+            "state",
+            "depth/cap",
+            "in/s",
+            "handled/s",
+            "handled",
+            "refused",
+            "dead",
+            "crashes",
+            "hangs",
+            "restarts",
+            "wait p50/p99 µs",
+            "handle p50/p99 µs",
+            "last fault",
+            "",
+        ];
+        super::table(ui, "actors_grid", &HEADERS, |ui| {
+            for actor in &snapshot.actors {
+                let rates = self.rates(actor.name.as_str()).unwrap_or((0.0, 0.0));
+                if let Some(action) = row(ui, actor, rates) {
+                    pressed = Some((actor.name.as_str(), action));
+                }
+                ui.end_row();
+            }
         });
         self.plots(ui);
         if let Some((name, action)) = pressed {

@@ -126,33 +126,25 @@ impl PluginsPanel {
             ui.label("No plugins loaded (use --plugin NAME_OR_PATH[:ARGS]).");
         }
         let mut pressed = None;
-        egui::ScrollArea::horizontal().show(ui, |ui| {
-            egui::Grid::new("plugins_grid")
-                .striped(true)
-                .spacing([10.0, 4.0])
-                .show(ui, |ui| {
-                    for h in [
-                        "plugin",
-                        "version",
-                        "kind",
-                        "state",
-                        "crashes",
-                        "hangs",
-                        "restarts",
-                        "events delivered/dropped",
-                        "last fault",
-                        "",
-                    ] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    for plugin in &snapshot.plugins {
-                        if let Some(action) = row(ui, plugin) {
-                            pressed = Some((plugin.id, plugin.status.name.as_str(), action));
-                        }
-                        ui.end_row();
-                    }
-                });
+        const HEADERS: [&str; 10] = [
+            "plugin",
+            "version",
+            "kind",
+            "state",
+            "crashes",
+            "hangs",
+            "restarts",
+            "events delivered/dropped",
+            "last fault",
+            "",
+        ];
+        super::table(ui, "plugins_grid", &HEADERS, |ui| {
+            for plugin in &snapshot.plugins {
+                if let Some(action) = row(ui, plugin) {
+                    pressed = Some((plugin.id, plugin.status.name.as_str(), action));
+                }
+                ui.end_row();
+            }
         });
         if let Some((id, name, action)) = pressed {
             let what = format!("{} → {name}", action.label());
