@@ -67,6 +67,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if args.headless {
         // A headless run holds its profile: its figures are measurements.
         session_options.governor.enabled = false;
+        if args.record_trace.is_some() && args.frames.is_none() && args.screenshot.is_none() {
+            return Err(
+                "--record-trace records rendered frames: add --frames N to a --headless run".into(),
+            );
+        }
         let mut json =
             match args.frames {
                 None if args.screenshot.is_none() => serde_json::to_value(
@@ -81,6 +86,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         size: (args.width, args.height),
                         screenshot: args.screenshot.clone(),
                         editor: args.editor,
+                        record_trace: args.record_trace.clone(),
                     },
                     session_options,
                 )?)?,

@@ -23,6 +23,7 @@ use crate::alloc_stats::{self, AllocCounts};
 use crate::config::PerformanceSettings;
 use crate::editor::egui_pass::headless_input;
 use crate::editor::{Editor, EditorSources, EguiPass};
+use crate::governor::{FrameSample, TraceRecorder};
 use crate::render::{
     Camera, Environment, FrameStats, HEADLESS_FORMAT, HeadlessRenderer, OverlayPass,
 };
@@ -91,6 +92,9 @@ pub fn run_headless_circuit(
     ))
 }
 
+/// Frames the trace recorder buffers before it drops (as the window's).
+const TRACE_BUFFER: usize = super::window::TRACE_BUFFER;
+
 /// How long a headless run waits for login and the handshake.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -121,6 +125,8 @@ pub struct HeadlessRenderOptions {
     pub screenshot: Option<PathBuf>,
     /// Draw the editor with every panel open on top of the scene.
     pub editor: bool,
+    /// `--record-trace FILE`: every frame's time as a governor trace.
+    pub record_trace: Option<PathBuf>,
 }
 
 /// Frames left out of the allocation means at the start of a run: the
@@ -162,8 +168,21 @@ pub fn run_headless_render(
     let mut allocs = AllocMean::default();
     let mut frame_ms = Vec::with_capacity(frames as usize);
     let mut cpu_ms = Vec::with_capacity(frames as usize);
+    let trace = match &options.record_trace {
+        Some(path) => Some(TraceRecorder::create(path, TRACE_BUFFER)?),
+        None => None,
+    };
+    let started = Instant::now();
     for i in 0..frames {
         let record = viewer.frame(&session)?;
+        if let Some(trace) = &trace {
+            trace.record(FrameSample {
+                t_ms: started.elapsed().as_secs_f64() * 1e3,
+                frame_ms: record.frame_ms,
+                gpu_ms: record.stats.gpu.map(|g| f64::from(g.total_ms())),
+                memory_pressure: None,
+            });
+        }
         frame_ms.push(record.frame_ms);
         cpu_ms.push(f64::from(record.stats.cpu_ms));
         if i >= warmup
@@ -171,6 +190,10 @@ pub fn run_headless_render(
         {
             allocs.add(&a);
         }
+    }
+    if let Some(trace) = trace {
+        let stats = trace.finish()?;
+        tracing::info!(?stats, "frame-time trace written");
     }
     if let Some(path) = &options.screenshot {
         viewer.renderer().save_png(path)?;

@@ -364,7 +364,7 @@ pub struct WindowedOptions {
 }
 
 /// Frames the trace recorder buffers before it drops (4 s at 240 fps).
-const TRACE_BUFFER: usize = 1024;
+pub(crate) const TRACE_BUFFER: usize = 1024;
 
 /// Runs the viewer in a window until it is closed: on a connected session,
 /// or on the login screen. Shuts the session down at the end. `settings`
