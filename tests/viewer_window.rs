@@ -1,7 +1,8 @@
 //! The viewer in a real window (under Xvfb in `scripts/test.sh`): it logs in
 //! to the embedded region, draws frames with the editor open, records its
 //! frame-time trace and closes itself after `--frames`; the trace it wrote
-//! replays through the governor.
+//! replays through the governor. A headless render run records its frames
+//! the same way.
 
 use std::path::Path;
 use std::process::Command;
@@ -61,4 +62,45 @@ fn a_window_session_records_a_replayable_trace() {
         summary["transitions"].is_u64() && summary["final"].is_string(),
         "{summary}"
     );
+}
+
+#[test]
+fn a_headless_render_run_records_its_frames_too() {
+    let dir = std::env::temp_dir().join(format!("kestrel-headless-trace-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("trace.csv");
+    let out = Command::new(KESTREL)
+        .env("KESTREL_CONFIG_DIR", dir.join("config"))
+        .args([
+            "--headless",
+            "--frames",
+            "12",
+            "--width",
+            "160",
+            "--height",
+            "90",
+        ])
+        .arg("--record-trace")
+        .arg(&trace)
+        .output()
+        .expect("run kestrel");
+    assert!(
+        out.status.success(),
+        "kestrel failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let samples = read_trace(&trace).expect("the trace reads back");
+    assert_eq!(samples.len(), 12, "one row per rendered frame");
+
+    // Without frames there is nothing to record: refused, with the reason.
+    let out = Command::new(KESTREL)
+        .env("KESTREL_CONFIG_DIR", dir.join("config"))
+        .args(["--headless", "--record-trace"])
+        .arg(dir.join("never.csv"))
+        .output()
+        .expect("run kestrel");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --frames N"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
