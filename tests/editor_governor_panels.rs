@@ -109,6 +109,7 @@ fn preferences_switch_the_profile_apply_custom_values_and_save_them() {
     wait_until("governor off", || !gov.status.load().enabled);
     wait_until("governor off saved", || !saved(&dir).governor_enabled);
     rt.shutdown();
+    let _ = std::fs::remove_dir_all(&dir.0);
 }
 
 #[test]
@@ -175,4 +176,5 @@ fn governor_panel_tunes_saves_and_reverts_the_thresholds() {
     );
     assert!(now.down_window_ms <= now.up_window_ms, "{now:?}");
     rt.shutdown();
+    let _ = std::fs::remove_dir_all(&dir.0);
 }

@@ -111,4 +111,5 @@ fn ca_cert_files_are_read_and_bad_ones_refused_by_name() {
     let e = TlsTrust::from_pem_files(std::slice::from_ref(&missing)).expect_err("a missing file");
     assert!(e.to_string().contains("missing.pem"), "{e}");
     host.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
 }

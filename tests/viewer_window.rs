@@ -62,6 +62,7 @@ fn a_window_session_records_a_replayable_trace() {
         summary["transitions"].is_u64() && summary["final"].is_string(),
         "{summary}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
