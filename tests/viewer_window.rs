@@ -18,15 +18,27 @@ fn require_display() {
     );
 }
 
+/// An empty scratch directory for one test.
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kestrel-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The viewer, with its settings kept in `dir` (never the user's own).
+fn kestrel(dir: &Path) -> Command {
+    let mut c = Command::new(KESTREL);
+    c.env("KESTREL_CONFIG_DIR", dir.join("config"));
+    c
+}
+
 #[test]
 fn a_window_session_records_a_replayable_trace() {
     require_display();
-    let dir = std::env::temp_dir().join(format!("kestrel-window-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("window");
     let trace = dir.join("trace.csv");
-    let out = Command::new(KESTREL)
-        .env("KESTREL_CONFIG_DIR", dir.join("config"))
+    let out = kestrel(&dir)
         .args([
             "--frames", "40", "--editor", "--width", "480", "--height", "270",
         ])
@@ -67,12 +79,9 @@ fn a_window_session_records_a_replayable_trace() {
 
 #[test]
 fn a_headless_render_run_records_its_frames_too() {
-    let dir = std::env::temp_dir().join(format!("kestrel-headless-trace-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("headless-trace");
     let trace = dir.join("trace.csv");
-    let out = Command::new(KESTREL)
-        .env("KESTREL_CONFIG_DIR", dir.join("config"))
+    let out = kestrel(&dir)
         .args([
             "--headless",
             "--frames",
@@ -95,8 +104,7 @@ fn a_headless_render_run_records_its_frames_too() {
     assert_eq!(samples.len(), 12, "one row per rendered frame");
 
     // Without frames there is nothing to record: refused, with the reason.
-    let out = Command::new(KESTREL)
-        .env("KESTREL_CONFIG_DIR", dir.join("config"))
+    let out = kestrel(&dir)
         .args(["--headless", "--record-trace"])
         .arg(dir.join("never.csv"))
         .output()
