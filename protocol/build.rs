@@ -104,6 +104,40 @@ fn ident(name: &str) -> String {
     }
 }
 
+/// Messages whose struct would take more than this many bytes inline are
+/// held in a `Box` inside [`Message`], so the enum stays as small as the
+/// largest message the circuit handles every frame. The threshold sits just
+/// above `RegionHandshake` (the largest of the messages generated before the
+/// full template), so none of those changes shape.
+const BOX_ABOVE_BYTES: usize = 360;
+
+/// Rough inline size of a message struct: fields by their Rust size,
+/// `Vec`s and [`VarBytes`] as three words. Padding is ignored; the estimate
+/// only decides boxing.
+fn estimated_size(m: &MessageDef) -> usize {
+    let field = |ty: FieldType| match ty {
+        FieldType::Variable(_) => 24,
+        FieldType::Quaternion => 16,
+        FieldType::Vector4 => 16,
+        other => other.min_size(),
+    };
+    m.blocks
+        .iter()
+        .map(|b| {
+            let one: usize = b.fields.iter().map(|f| field(f.ty)).sum();
+            match b.cardinality {
+                Cardinality::Single => one,
+                Cardinality::Multiple(n) => one * usize::from(n),
+                Cardinality::Variable => 24,
+            }
+        })
+        .sum()
+}
+
+fn boxed(m: &MessageDef) -> bool {
+    estimated_size(m) > BOX_ABOVE_BYTES
+}
+
 fn has_lifetime_block(b: &BlockDef) -> bool {
     b.has_variable_fields()
 }
@@ -603,6 +637,7 @@ fn gen_message(o: &mut String, m: &MessageDef) -> std::fmt::Result {
     }
     writeln!(o, "}}\n")?;
 
+    let is_boxed = boxed(m);
     let (impl_lt, self_ty) = if l {
         ("<'a>".to_string(), format!("{name}<'a>"))
     } else {
@@ -618,19 +653,31 @@ fn gen_message(o: &mut String, m: &MessageDef) -> std::fmt::Result {
          const TRUSTED: bool = {trusted};\n    \
          const ZEROCODED: bool = {zerocoded};\n    \
          const DEPRECATION: crate::template::Deprecation = {};\n\n    \
-         fn into_message(self) -> Message<'a> {{\n        Message::{name}(self)\n    }}\n\n    \
+         fn into_message(self) -> Message<'a> {{\n        Message::{name}({wrap})\n    }}\n\n    \
          fn from_message(message: Message<'a>) -> Option<Self> {{\n        \
-         match message {{\n            Message::{name}(m) => Some(m),\n            _ => None,\n        }}\n    }}\n\n    \
+         match message {{\n            Message::{name}(m) => Some({unwrap}),\n            _ => None,\n        }}\n    }}\n\n    \
          fn from_message_ref<'m>(message: &'m Message<'a>) -> Option<&'m Self> {{\n        \
-         match message {{\n            Message::{name}(m) => Some(m),\n            _ => None,\n        }}\n    }}\n}}\n",
+         match message {{\n            Message::{name}(m) => Some({unwrap_ref}),\n            _ => None,\n        }}\n    }}\n}}\n",
         freq_path(m.frequency),
         number_lit(m),
-        dep_path(m.deprecation)
+        dep_path(m.deprecation),
+        wrap = if is_boxed {
+            "::std::boxed::Box::new(self)"
+        } else {
+            "self"
+        },
+        unwrap = if is_boxed { "*m" } else { "m" },
+        unwrap_ref = if is_boxed { "&**m" } else { "m" },
     )?;
     writeln!(
         o,
         "impl<'a> From<{self_ty}> for Message<'a> {{\n    fn from(m: {self_ty}) -> Self {{\n        \
-         Message::{name}(m)\n    }}\n}}\n"
+         Message::{name}({})\n    }}\n}}\n",
+        if is_boxed {
+            "::std::boxed::Box::new(m)"
+        } else {
+            "m"
+        }
     )
 }
 
@@ -644,8 +691,14 @@ fn gen_enum(o: &mut String, t: &Template) -> std::fmt::Result {
          #[allow(clippy::large_enum_variant)]\npub enum Message<'a> {{"
     )?;
     for m in &t.messages {
-        writeln!(o, "    /// `{}`.", m.name)?;
-        writeln!(o, "    {0}({0}{1}),", m.name, lt(has_lifetime_msg(m)))?;
+        let ty = format!("{}{}", m.name, lt(has_lifetime_msg(m)));
+        if boxed(m) {
+            writeln!(o, "    /// `{}` (boxed: a large, rare message).", m.name)?;
+            writeln!(o, "    {}(::std::boxed::Box<{ty}>),", m.name)?;
+        } else {
+            writeln!(o, "    /// `{}`.", m.name)?;
+            writeln!(o, "    {}({ty}),", m.name)?;
+        }
     }
     writeln!(o, "}}\n")?;
 
@@ -655,12 +708,21 @@ fn gen_enum(o: &mut String, t: &Template) -> std::fmt::Result {
         "    /// Decodes a body that starts at the frequency-coded message number.\n    \
          pub fn decode(body: &'a [u8]) -> Result<Self, crate::messages::DecodeError> {{\n        \
          let (id, used) = crate::messages::MessageId::decode(body)?;\n        \
+         Self::decode_blocks(body, id, used)\n    }}\n\n    \
+         /// Decodes the blocks of message `id`, which start at byte `start`\n    \
+         /// of `body` (error offsets count from the start of `body`).\n    \
+         pub(crate) fn decode_blocks(body: &'a [u8], id: crate::messages::MessageId, start: usize) -> Result<Self, crate::messages::DecodeError> {{\n        \
          match (id.frequency, id.number) {{"
     )?;
     for m in &t.messages {
+        let wrap = if boxed(m) {
+            format!("|m| Message::{}(::std::boxed::Box::new(m))", m.name)
+        } else {
+            format!("Message::{}", m.name)
+        };
         writeln!(
             o,
-            "            ({}, {}) => crate::messages::decode_with(crate::messages::wire::Reader::new(body, used, {name:?}), {name}::decode_fields).map(Message::{name}),",
+            "            ({}, {}) => crate::messages::decode_with(crate::messages::wire::Reader::new(body, start, {name:?}), {name}::decode_fields).map({wrap}),",
             freq_path(m.frequency),
             number_lit(m),
             name = m.name
@@ -722,11 +784,19 @@ fn gen_enum(o: &mut String, t: &Template) -> std::fmt::Result {
          pub fn into_owned(self) -> Message<'static> {{\n        match self {{"
     )?;
     for m in &t.messages {
-        writeln!(
-            o,
-            "            Message::{0}(m) => Message::{0}(m.into_owned()),",
-            m.name
-        )?;
+        if boxed(m) {
+            writeln!(
+                o,
+                "            Message::{0}(m) => Message::{0}(::std::boxed::Box::new((*m).into_owned())),",
+                m.name
+            )?;
+        } else {
+            writeln!(
+                o,
+                "            Message::{0}(m) => Message::{0}(m.into_owned()),",
+                m.name
+            )?;
+        }
     }
     writeln!(o, "        }}\n    }}\n}}\n")?;
 

@@ -10,7 +10,10 @@
 //! Each section is the default value followed by exceptions: a face mask
 //! (bit *i* = face *i*, written as big-endian 7-bit groups with the high bit
 //! set on all but the last) and the value those faces use instead, repeated,
-//! then a `0` byte. All multi-byte numbers are little-endian. The glow and
+//! then a `0` byte that ends the list — except after the last section,
+//! which the end of the blob ends (the reference viewer writes no `0`
+//! there; some encoders do, and a decoder accepts both). All multi-byte
+//! numbers are little-endian. The glow and
 //! material-id sections may be missing in older blobs (a tail too short for
 //! a material id is ignored, as LL's reader does); the end of the buffer
 //! also ends an exception list. Mask bits for faces at or beyond
@@ -298,17 +301,25 @@ impl TextureEntry {
         Ok(te)
     }
 
-    /// Encodes the blob: every section, faces with equal values sharing one
-    /// mask; the material-id section only when some material id is set.
+    /// Encodes the blob in canonical form: every section, faces with equal
+    /// values sharing one mask, a `0` between sections and none after the
+    /// last; the material-id section only when some material id is set
+    /// (46 bytes for an entry with no exceptions and no material id).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64);
         let any_material = self.default.material_id != Uuid::NIL
             || self
                 .overridden_faces()
                 .any(|(_, f)| f.material_id != Uuid::NIL);
-        for spec in &SECTIONS {
+        for (n, spec) in SECTIONS.iter().enumerate() {
             if spec.section == TeSection::MaterialId && !any_material {
                 break;
+            }
+            // A 0 ends the previous section's exception list; the last
+            // section is ended by the end of the blob (canonical form, as
+            // the reference viewer packs it).
+            if n > 0 {
+                out.push(0);
             }
             let default_key = spec.key(&self.default);
             out.extend_from_slice(&default_key);
@@ -328,7 +339,6 @@ impl TextureEntry {
                 write_mask(&mut out, mask);
                 out.extend_from_slice(&key);
             }
-            out.push(0);
         }
         out
     }

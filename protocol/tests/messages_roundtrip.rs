@@ -172,11 +172,12 @@ fn errors_name_message_block_and_field() {
     );
 
     // A number no template message has.
-    let err = Message::decode(&[0xFF, 0xFF, 0x01, 0x90]).unwrap_err();
+    let err = Message::decode(&[0xFF, 0xFF, 0x03, 0xE8]).unwrap_err();
     assert_eq!(
         err.kind,
-        DecodeErrorKind::UnknownMessage(MessageId::new(Frequency::Low, 400))
+        DecodeErrorKind::UnknownMessage(MessageId::new(Frequency::Low, 1000))
     );
+    assert!(err.is_unknown_message());
     // An empty body.
     assert!(matches!(
         Message::decode(&[]).unwrap_err().kind,

@@ -24,8 +24,7 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn template_counts_the_reference() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/protocol/message_template.msg");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/message_template.msg");
     let o = tool(&["template", path.to_str().unwrap()]);
     assert_eq!(
         stdout(&o),

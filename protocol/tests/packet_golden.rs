@@ -194,3 +194,60 @@ fn zerocoded_object_update() {
     let peek = peek_header(&expected).unwrap();
     assert_eq!(peek.message_id, Some(ObjectUpdate::ID));
 }
+
+#[test]
+fn extra_header_follows_the_message_number() {
+    // Header byte 5 says 3 extra bytes; the reference reader finds them
+    // after the message number and starts the blocks at 6 + 1 + 3.
+    let packet = Packet {
+        extra_header: VarBytes::borrowed(&[0xE1, 0xE2, 0xE3]),
+        ..Packet::new(
+            SequenceNumber(9),
+            CompletePingCheck {
+                ping_id: complete_ping_check::PingID { ping_id: 0x2A },
+            },
+        )
+    };
+    #[rustfmt::skip]
+    let expected = [
+        0x00,                   // flags: none (CompletePingCheck is Unencoded)
+        0x00, 0x00, 0x00, 0x09, // sequence 9
+        0x03,                   // 3 bytes of extra header
+        0x02,                   // High 2: CompletePingCheck
+        0xE1, 0xE2, 0xE3,       // the extra header
+        0x2A,                   // PingID
+    ];
+    round_trip(&packet, &expected);
+    let peek = peek_header(&expected).unwrap();
+    assert_eq!(
+        peek.message_id.map(|id| id.to_string()).as_deref(),
+        Some("High 2")
+    );
+}
+
+#[test]
+fn zerocoded_extra_header_is_zerocoded_with_the_body() {
+    // Zerocoding covers everything after byte 5: number, extra header and
+    // blocks, so a zero in the extra header is run-length coded too.
+    let mut packet = Packet {
+        extra_header: VarBytes::borrowed(&[0x00, 0x00, 0x07]),
+        ..Packet::new(
+            SequenceNumber(10),
+            CompletePingCheck {
+                ping_id: complete_ping_check::PingID { ping_id: 0 },
+            },
+        )
+    };
+    packet.header.flags.set(PacketFlags::ZEROCODED, true);
+    #[rustfmt::skip]
+    let expected = [
+        0x80,                   // flags: zerocoded
+        0x00, 0x00, 0x00, 0x0A, // sequence 10
+        0x03,                   // 3 bytes of extra header
+        0x02,                   // High 2
+        0x00, 0x02,             // extra header 00 00 (a run of two zeros)
+        0x07,                   // extra header 07
+        0x00, 0x01,             // PingID 0 (a run of one zero)
+    ];
+    round_trip(&packet, &expected);
+}

@@ -138,15 +138,16 @@ fn malformed_frames_get_specific_errors() {
             available: 5
         }
     );
-    // Extra header of 9 bytes in a 2-byte body.
+    // Extra header of 9 bytes, but only 1 byte follows the message number.
     let err = Packet::decode(&[0x00, 0, 0, 0, 1, 9, 1, 2], &mut scratch).unwrap_err();
     assert_eq!(
         err,
         PacketError::ExtraHeaderTruncated {
             len: 9,
-            available: 2
+            available: 1
         }
     );
+    assert!(!err.is_unknown_message());
     // Zerocoded body ending in a lone 0x00.
     let err = Packet::decode(&[0x80, 0, 0, 0, 1, 0, 2, 0], &mut scratch).unwrap_err();
     assert_eq!(
@@ -164,20 +165,21 @@ fn malformed_frames_get_specific_errors() {
 
 #[test]
 fn peek_reads_unknown_messages_for_acking() {
-    // Reliable, zerocoded, two acks, Low 240 (not in the project template).
+    // Reliable, zerocoded, two acks, Low 1000 (0x03E8, not in the template).
     let d = [
         0xD0, 0, 0, 0, 42, 0, // flags zerocoded|reliable|acks, seq 42
-        0xFF, 0xFF, 0x00, 0x01, 0xF0, 0xAB, // FF FF, 00 (one zero), F0; one data byte
+        0xFF, 0xFF, 0x03, 0xE8, 0x00, 0x01, 0xAB, // FF FF 03 E8, one zero, a data byte
         0, 0, 0, 1, 0, 0, 0, 2, 2, // acks 1 and 2
     ];
     let mut scratch = Vec::new();
-    assert!(Packet::decode(&d, &mut scratch).is_err());
+    let err = Packet::decode(&d, &mut scratch).unwrap_err();
+    assert!(err.is_unknown_message(), "{err}");
     let peek = peek_header(&d).unwrap();
     assert_eq!(peek.header.sequence, SequenceNumber(42));
     assert!(peek.header.flags.is_reliable());
     assert_eq!(peek.acks.len(), 2);
     let id = peek.message_id.unwrap();
-    assert_eq!(id.to_string(), "Low 240");
+    assert_eq!(id.to_string(), "Low 1000");
 }
 
 #[test]

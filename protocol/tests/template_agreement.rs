@@ -1,13 +1,12 @@
-//! The project template agrees with the reference template for every
-//! message it defines, and names every message the viewer and the embedded
-//! simulator need.
+//! The project template agrees with the reference template (the in-project
+//! copy under `protocol/reference/`) field by field for every message, and
+//! defines every message of the reference.
 
 use kestrel_protocol::template::{self, Template};
 use std::path::Path;
 
 fn reference() -> Template {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/protocol/message_template.msg");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/message_template.msg");
     let src = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read reference {}: {e}", path.display()));
     template::parse(&src).unwrap_or_else(|e| panic!("{}:{e}", path.display()))
@@ -52,6 +51,24 @@ fn every_project_message_matches_the_reference() {
             );
         }
     }
+}
+
+#[test]
+fn project_template_defines_every_reference_message() {
+    let reference = reference();
+    let project = project();
+    for r in &reference.messages {
+        assert!(
+            project.message(&r.name).is_some(),
+            "{} (reference {} {}) missing from the project template",
+            r.name,
+            r.frequency,
+            r.number
+        );
+    }
+    assert_eq!(project.messages.len(), reference.messages.len());
+    assert_eq!(project.counts(), reference.counts());
+    assert_eq!(project.messages.len(), 483);
 }
 
 #[test]

@@ -9,8 +9,7 @@ use std::path::Path;
 
 #[test]
 fn reads_the_whole_reference_template() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/protocol/message_template.msg");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/message_template.msg");
     let src = std::fs::read_to_string(&path).unwrap();
     let t = template::parse(&src).unwrap_or_else(|e| panic!("{}:{e}", path.display()));
     assert_eq!(t.version.as_deref(), Some("2.0"));

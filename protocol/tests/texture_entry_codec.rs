@@ -12,7 +12,8 @@ const PLYWOOD: [u8; 16] = [
     0x89, 0x55, 0x67, 0x47, 0x24, 0xcb, 0x43, 0xed, 0x92, 0x0b, 0x47, 0xca, 0xed, 0x15, 0x46, 0x5f,
 ];
 
-/// The default face alone: each section is its default value and a 0.
+/// The default face alone: each section is its default value, sections
+/// separated by a 0, none after the last (glow).
 fn one_face_golden() -> Vec<u8> {
     let mut b = Vec::new();
     b.extend_from_slice(&PLYWOOD);
@@ -25,7 +26,7 @@ fn one_face_golden() -> Vec<u8> {
     b.extend_from_slice(&[0, 0, 0]); // rotation
     b.extend_from_slice(&[0, 0]); // material
     b.extend_from_slice(&[0, 0]); // media
-    b.extend_from_slice(&[0, 0]); // glow
+    b.push(0); // glow, the last section: no terminator
     b
 }
 
@@ -35,11 +36,48 @@ fn golden_single_face() {
     assert_eq!(te.default_face().texture_id, DEFAULT_TEXTURE);
     let bytes = te.encode();
     assert_eq!(bytes, one_face_golden());
-    assert_eq!(bytes.len(), 47);
+    assert_eq!(bytes.len(), 46);
     let decoded = TextureEntry::decode(&bytes).unwrap();
     assert_eq!(decoded, te);
     assert_eq!(decoded.overridden_faces().count(), 0);
     assert_eq!(decoded.face(7), *te.default_face());
+}
+
+#[test]
+fn golden_default_face_with_material_id() {
+    // A material id on the default face adds the MaterialID section after
+    // Glow: a 0 ends the glow section, then the 16-byte default id, and the
+    // blob ends (no exceptions, no terminator): 46 + 1 + 16 = 63 bytes.
+    let te = TextureEntry::new(TextureFace {
+        material_id: t(0x5A),
+        ..TextureFace::default()
+    });
+    let mut expected = one_face_golden();
+    expected.push(0);
+    expected.extend_from_slice(&[0x5A; 16]);
+    let bytes = te.encode();
+    assert_eq!(bytes, expected);
+    assert_eq!(bytes.len(), 63);
+    assert_eq!(TextureEntry::decode(&bytes).unwrap(), te);
+}
+
+#[test]
+fn a_terminator_after_the_last_section_is_accepted() {
+    // Some encoders (OpenSim's libopenmetaverse, Kestrel before the fix)
+    // end the last section with a 0 too: the same entry, and re-encoding
+    // gives the canonical bytes without it.
+    let mut with_zero = one_face_golden();
+    with_zero.push(0);
+    assert_eq!(with_zero.len(), 47);
+    let te = TextureEntry::decode(&with_zero).unwrap();
+    assert_eq!(te, TextureEntry::default());
+    assert_eq!(te.encode(), one_face_golden());
+
+    let mut mixed = mixed_entry().encode();
+    mixed.push(0);
+    let te = TextureEntry::decode(&mixed).unwrap();
+    assert_eq!(te, mixed_entry());
+    assert_eq!(te.encode(), mixed_entry().encode());
 }
 
 fn t(n: u8) -> Uuid {
@@ -101,7 +139,7 @@ fn golden_mixed_faces() {
     b.extend_from_slice(&[0; 16]);
     b.extend_from_slice(&[0x84, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]);
     b.extend_from_slice(&[0x33; 16]);
-    b.push(0);
+    // The last section ends with the blob: no terminator.
 
     let te = mixed_entry();
     assert_eq!(te.encode(), b);
@@ -132,10 +170,10 @@ fn golden_mixed_faces() {
 fn older_blobs_without_glow_or_material_decode() {
     let full = one_face_golden();
     // Without the glow section (45 bytes: through the media terminator).
-    let te = TextureEntry::decode(&full[..full.len() - 2]).unwrap();
+    let te = TextureEntry::decode(&full[..full.len() - 1]).unwrap();
     assert_eq!(te.default_face().glow, Glow(0));
     // Media exceptions ending at the end of the buffer, no terminator.
-    let mut b = full[..full.len() - 3].to_vec();
+    let mut b = full[..full.len() - 2].to_vec();
     b.extend_from_slice(&[0x04, 0x03]); // face 2: media flag + planar
     let te = TextureEntry::decode(&b).unwrap();
     assert!(te.face(2).media.has_media());

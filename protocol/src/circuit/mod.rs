@@ -57,7 +57,7 @@ use std::time::{Duration, Instant};
 
 pub use acks::PendingAcks;
 pub use resend::{Due, ResendQueue, Unacked};
-pub use rtt::{RtoConfig, RttEstimator};
+pub use rtt::{AVERAGED_PING_ALPHA, RtoConfig, RttEstimator};
 pub use window::{Seen, SequenceWindow};
 pub use wire::{Control, FrameInfo};
 
@@ -154,9 +154,11 @@ pub struct CircuitConfig {
     pub ack_batch: usize,
     /// Received sequences remembered for duplicate suppression.
     pub duplicate_window: u32,
-    /// Resend-timeout bounds.
+    /// Resend-timeout parameters (the reference viewer's by default).
     pub rto: RtoConfig,
-    /// Resends of one packet before it is given up as lost.
+    /// Resends of one packet before it is given up as lost: after the last
+    /// resend one more timeout passes, then it is reported lost. Default 3,
+    /// the reference's `LL_DEFAULT_RELIABLE_RETRIES`.
     pub max_resends: u32,
     /// Ping echoes queued at most (a flood of `StartPingCheck` beyond it is
     /// counted and not answered).
@@ -173,7 +175,7 @@ impl Default for CircuitConfig {
             ack_batch: 64,
             duplicate_window: 4096,
             rto: RtoConfig::default(),
-            max_resends: 12,
+            max_resends: 3,
             max_ping_replies: 8,
         }
     }

@@ -115,8 +115,9 @@ fn resend_with_flag_then_lost_after_limit() {
     let mut a = Circuit::new(config);
     let mut d = message(1);
     a.send(&mut d, Reliability::Reliable, now).unwrap();
-    assert!(drain(&mut a, now + ms(999)).is_empty());
-    let out = drain(&mut a, now + ms(1000));
+    // No sample yet: the averaged ping is 1000 ms, the timeout 5 × 1000 ms.
+    assert!(drain(&mut a, now + ms(4999)).is_empty());
+    let out = drain(&mut a, now + ms(5000));
     assert_eq!(out.len(), 1);
     assert!(matches!(
         out[0].1,
@@ -127,10 +128,11 @@ fn resend_with_flag_then_lost_after_limit() {
     ));
     assert_eq!(out[0].0[0], FLAG_RELIABLE | FLAG_RESENT);
     assert_eq!(&out[0].0[1..], &d[1..]);
-    // Backoff doubles: next at +2000 ms after the resend.
-    assert!(drain(&mut a, now + ms(2999)).is_empty());
-    assert_eq!(drain(&mut a, now + ms(3000)).len(), 1);
-    let out = drain(&mut a, now + ms(7000));
+    // No backoff, as in the reference: the next resend 5000 ms later.
+    assert!(drain(&mut a, now + ms(9999)).is_empty());
+    assert_eq!(drain(&mut a, now + ms(10_000)).len(), 1);
+    assert!(drain(&mut a, now + ms(14_999)).is_empty());
+    let out = drain(&mut a, now + ms(15_000));
     assert_eq!(out.len(), 1);
     match &out[0].1 {
         Output::Lost(l) => {
@@ -246,8 +248,8 @@ fn cloned_state_resumes_without_loss() {
     let mut resumed = a.clone();
     drop(a);
     let mut delivered: Vec<u32> = vec![0, 2, 4];
-    for (bytes, _) in drain(&mut resumed, now + ms(1000)) {
-        if let Ok(Inbound::Deliver(info)) = b.receive(&bytes, now + ms(1000)) {
+    for (bytes, _) in drain(&mut resumed, now + ms(5000)) {
+        if let Ok(Inbound::Deliver(info)) = b.receive(&bytes, now + ms(5000)) {
             delivered.push(message_id(&bytes, &info));
         }
     }
@@ -393,7 +395,14 @@ proptest! {
         let config = CircuitConfig {
             max_resends: 40,
             max_in_flight: 64,
-            rto: RtoConfig { initial: ms(300), min: ms(100), max: ms(800) },
+            // Timeouts between 100 ms and 800 ms, 300 ms before a sample.
+            rto: RtoConfig {
+                initial_ping: ms(60),
+                ping_min: ms(20),
+                ping_max: ms(160),
+                min_timeout: ms(100),
+                timeout_factor: 5,
+            },
             ..CircuitConfig::default()
         };
         let o = exchange(seed, n, loss, dup, jitter, config);
@@ -418,7 +427,14 @@ proptest! {
     ) {
         let config = CircuitConfig {
             max_resends: 1,
-            rto: RtoConfig { initial: ms(200), min: ms(100), max: ms(400) },
+            // Timeouts between 100 ms and 400 ms, 200 ms before a sample.
+            rto: RtoConfig {
+                initial_ping: ms(40),
+                ping_min: ms(20),
+                ping_max: ms(80),
+                min_timeout: ms(100),
+                timeout_factor: 5,
+            },
             ..CircuitConfig::default()
         };
         let o = exchange(seed, n, loss, dup, 50, config);

@@ -4,7 +4,10 @@
 //! itself. Every other message body is left to the generated codecs.
 //!
 //! Layout (all header integers big-endian):
-//! `flags:u8 | sequence:u32 | extra_len:u8 | extra[extra_len] | body | acks:u32* | ack_count:u8`.
+//! `flags:u8 | sequence:u32 | extra_len:u8 | number:1|2|4 | extra[extra_len] | blocks | acks:u32* | ack_count:u8`.
+//!
+//! The extra header follows the message number, as in the reference reader
+//! (see `crate::packet`); zerocoding covers number, extra header and blocks.
 
 use super::FrameError;
 use crate::packet::{SequenceNumber, zero_decode};
@@ -39,10 +42,13 @@ pub struct FrameInfo {
     pub flags: u8,
     /// The sequence number as sent (not masked).
     pub sequence: SequenceNumber,
-    /// Offset of the message body (after the extra header). For a zerocoded
-    /// frame the extra header is inside the zerocoded region, so this is the
-    /// start of that region (byte 6).
+    /// Offset of the message body: its message number, right after the
+    /// 6-byte header (byte 6). The extra header, when present, lies between
+    /// the number and the blocks; for a zerocoded frame it is zerocoded
+    /// with them.
     pub body_start: usize,
+    /// Length of the extra header (header byte 5).
+    pub extra_len: usize,
     /// End of the message body (start of the appended acks, if any).
     pub body_end: usize,
     /// Number of appended acks.
@@ -76,17 +82,7 @@ pub fn parse_frame(datagram: &[u8]) -> Result<FrameInfo, FrameError> {
     let sequence = u32::from_be_bytes([datagram[1], datagram[2], datagram[3], datagram[4]]);
     let extra = datagram[5] as usize;
     let zerocoded = flags & FLAG_ZEROCODED != 0;
-    let body_start = if zerocoded {
-        HEADER_LEN
-    } else {
-        HEADER_LEN + extra
-    };
-    if body_start > datagram.len() {
-        return Err(FrameError::ExtraHeaderOverrun {
-            extra,
-            len: datagram.len(),
-        });
-    }
+    let body_start = HEADER_LEN;
     let (body_end, ack_count) = if flags & FLAG_ACKS != 0 {
         // The count byte itself must lie after the body start.
         if datagram.len() <= body_start {
@@ -107,13 +103,35 @@ pub fn parse_frame(datagram: &[u8]) -> Result<FrameInfo, FrameError> {
     } else {
         (datagram.len(), 0)
     };
+    // Unzerocoded, the extra header must fit between the number and the
+    // acks; zerocoded, only the decoder can tell.
+    if !zerocoded && extra > 0 {
+        let body = &datagram[body_start..body_end];
+        if number_len(body) + extra > body.len() {
+            return Err(FrameError::ExtraHeaderOverrun {
+                extra,
+                len: datagram.len(),
+            });
+        }
+    }
     Ok(FrameInfo {
         flags,
         sequence: SequenceNumber(sequence),
         body_start,
+        extra_len: extra,
         body_end,
         ack_count,
     })
+}
+
+/// Bytes the frequency-coded message number at the start of `body` takes
+/// (1, 2 or 4), whether or not that many are present.
+fn number_len(body: &[u8]) -> usize {
+    match body {
+        [0xFF, 0xFF, ..] => 4,
+        [0xFF, ..] => 2,
+        _ => 1,
+    }
 }
 
 /// The appended acks of a parsed frame, in wire order.
@@ -187,26 +205,28 @@ pub fn parse_control(
         return Ok(None);
     }
     let body: &[u8] = if info.zerocoded() {
-        // The extra header is zerocoded along with the body.
         scratch.clear();
         zero_decode(raw, scratch, MAX_CONTROL_BODY + 255).map_err(|_| FrameError::Control {
             message: "control message",
             reason: "zerocoded body is truncated or too large",
         })?;
-        let extra = datagram[5] as usize;
-        scratch.get(extra..).ok_or(FrameError::Control {
-            message: "control message",
-            reason: "extra header runs past the zero-decoded body",
-        })?
+        scratch
     } else {
         raw
     };
+    // The fields start after the number and the extra header.
+    let fields = body
+        .get(number_len(body) + info.extra_len..)
+        .ok_or(FrameError::Control {
+            message: "control message",
+            reason: "extra header runs past the body",
+        })?;
     if is_ack {
-        let count = *body.get(4).ok_or(FrameError::Control {
+        let count = *fields.first().ok_or(FrameError::Control {
             message: "PacketAck",
             reason: "missing block count",
         })? as usize;
-        let ids = body.get(5..5 + count * 4).ok_or(FrameError::Control {
+        let ids = fields.get(1..1 + count * 4).ok_or(FrameError::Control {
             message: "PacketAck",
             reason: "fewer ids than the block count says",
         })?;
@@ -216,7 +236,7 @@ pub fn parse_control(
             .collect();
         Ok(Some(Control::PacketAck(acks)))
     } else if first == START_PING_CHECK_NUMBER {
-        let b = body.get(1..6).ok_or(FrameError::Control {
+        let b = fields.get(..5).ok_or(FrameError::Control {
             message: "StartPingCheck",
             reason: "body shorter than 5 bytes",
         })?;
@@ -225,7 +245,7 @@ pub fn parse_control(
             oldest_unacked: u32::from_le_bytes([b[1], b[2], b[3], b[4]]),
         }))
     } else {
-        let id = *body.get(1).ok_or(FrameError::Control {
+        let id = *fields.first().ok_or(FrameError::Control {
             message: "CompletePingCheck",
             reason: "missing PingID",
         })?;
@@ -274,8 +294,14 @@ mod tests {
         );
         let info = parse_frame(&d).unwrap();
         assert_eq!(info.sequence, SequenceNumber(0x0102));
-        assert_eq!(info.body_start, 8);
-        assert_eq!(&d[info.body_start..info.body_end], &[0x05, 0x06]);
+        // The body starts at the message number (0xAA); the 2-byte extra
+        // header (0xBB 0x05) follows it.
+        assert_eq!(info.body_start, 6);
+        assert_eq!(info.extra_len, 2);
+        assert_eq!(
+            &d[info.body_start..info.body_end],
+            &[0xAA, 0xBB, 0x05, 0x06]
+        );
         assert!(info.reliable() && !info.resent());
         assert_eq!(
             appended_acks(&d, &info).map(|s| s.0).collect::<Vec<_>>(),

@@ -58,6 +58,15 @@ pub struct DecodeError {
     pub kind: DecodeErrorKind,
 }
 
+impl DecodeError {
+    /// True only for [`DecodeErrorKind::UnknownMessage`]: the number is not
+    /// in the template, which says nothing about whether the bytes are
+    /// damaged.
+    pub fn is_unknown_message(&self) -> bool {
+        matches!(self.kind, DecodeErrorKind::UnknownMessage(_))
+    }
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.message, self.block, self.field) {

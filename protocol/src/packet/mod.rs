@@ -4,16 +4,19 @@
 //! byte 0      flags (0x80 zerocoded, 0x40 reliable, 0x20 resent, 0x10 acks)
 //! bytes 1..5  sequence number, big-endian u32
 //! byte 5      extra-header length E
+//! 1, 2 or 4   message number (frequency-coded)
 //! E bytes     extra header (skipped; kept for re-encoding)
-//! …           message body: frequency-coded number + blocks
+//! …           the message's blocks
 //! 4·N bytes   appended acks, big-endian u32 each      (when flag 0x10)
 //! 1 byte      N, the ack count                          (when flag 0x10)
 //! ```
 //!
-//! When the zerocoded flag is set, everything after the 6-byte header and
-//! before the appended acks (extra header and body) is zerocoded, as the
-//! reference implementation does; the header and acks never are.
-//! Expansion past [`MAX_EXPANDED_LEN`] is refused.
+//! The extra header lies *after* the message number, where Linden Lab's
+//! reference reader looks for it (its decoder starts the blocks at
+//! 6 + number length + E). When the zerocoded flag is set, everything after
+//! the 6-byte header and before the appended acks (number, extra header and
+//! blocks) is zerocoded, as the reference implementation does; the header
+//! and acks never are. Expansion past [`MAX_EXPANDED_LEN`] is refused.
 
 mod header;
 mod zerocode;
@@ -21,7 +24,7 @@ mod zerocode;
 pub use header::{PacketFlags, PacketHeader, SequenceNumber};
 pub use zerocode::{MAX_EXPANDED_LEN, ZeroDecodeError, zero_decode, zero_encode};
 
-use crate::messages::{DecodeError, EncodeError, Message, MessageId, VarBytes};
+use crate::messages::{DecodeError, DecodeErrorKind, EncodeError, Message, MessageId, VarBytes};
 use std::cell::RefCell;
 
 /// Bytes in the fixed header.
@@ -47,11 +50,13 @@ pub enum PacketError {
         available: usize,
     },
     /// The extra header runs past the (zero-decoded) body.
-    #[error("extra header of {len} bytes runs past the {available}-byte body")]
+    #[error(
+        "extra header of {len} bytes runs past the {available} body bytes after the message number"
+    )]
     ExtraHeaderTruncated {
         /// Declared extra-header length.
         len: usize,
-        /// Body bytes available.
+        /// Body bytes available after the message number.
         available: usize,
     },
     /// The zerocoded part is malformed or too large.
@@ -60,6 +65,22 @@ pub enum PacketError {
     /// The message body does not decode.
     #[error("message: {0}")]
     Message(#[from] DecodeError),
+}
+
+impl PacketError {
+    /// True only when the datagram is well framed but carries a message
+    /// number the template does not define ([`DecodeErrorKind::UnknownMessage`]):
+    /// a newer peer's message, not damage. A circuit may ack such a packet
+    /// and drop it without counting it as malformed.
+    pub fn is_unknown_message(&self) -> bool {
+        matches!(
+            self,
+            PacketError::Message(DecodeError {
+                kind: DecodeErrorKind::UnknownMessage(_),
+                ..
+            })
+        )
+    }
 }
 
 /// A packet that does not fit the wire limits (only from `try_encode`).
@@ -165,7 +186,7 @@ pub fn peek_header(datagram: &[u8]) -> Result<PacketPeek<'_>, PacketError> {
     let s = split(datagram)?;
     let mut first = [0u8; 4];
     let n = if s.header.flags.is_zerocoded() {
-        let mut it = zerocode::ZeroDecodeIter::new(s.coded).skip(s.extra_len);
+        let mut it = zerocode::ZeroDecodeIter::new(s.coded);
         let mut n = 0;
         for slot in &mut first {
             match it.next() {
@@ -178,9 +199,8 @@ pub fn peek_header(datagram: &[u8]) -> Result<PacketPeek<'_>, PacketError> {
         }
         n
     } else {
-        let body = s.coded.get(s.extra_len..).unwrap_or(&[]);
-        let n = body.len().min(4);
-        first[..n].copy_from_slice(&body[..n]);
+        let n = s.coded.len().min(4);
+        first[..n].copy_from_slice(&s.coded[..n]);
         n
     };
     let message_id = MessageId::decode(&first[..n]).ok().map(|(id, _)| id);
@@ -264,13 +284,15 @@ impl<'a> Packet<'a> {
         } else {
             s.coded
         };
-        let Some((extra, body)) = plain.split_at_checked(s.extra_len) else {
+        let (id, used) = MessageId::decode(plain)?;
+        let after_number = &plain[used..];
+        let Some(extra) = after_number.get(..s.extra_len) else {
             return Err(PacketError::ExtraHeaderTruncated {
                 len: s.extra_len,
-                available: plain.len(),
+                available: after_number.len(),
             });
         };
-        let message = Message::decode(body)?;
+        let message = Message::decode_blocks(plain, id, used + s.extra_len)?;
         Ok(Packet {
             header: s.header,
             extra_header: VarBytes::borrowed(extra),
@@ -324,14 +346,12 @@ impl<'a> Packet<'a> {
                     Err(_) => &mut fresh,
                 };
                 plain.clear();
-                plain.extend_from_slice(extra);
-                self.encode_message(plain, strict)?;
+                self.encode_message(plain, extra, strict)?;
                 zero_encode(plain, out);
                 Ok(())
             })?;
         } else {
-            out.extend_from_slice(extra);
-            self.encode_message(out, strict)?;
+            self.encode_message(out, extra, strict)?;
         }
         for a in acks {
             out.extend_from_slice(&a.0.to_be_bytes());
@@ -342,11 +362,23 @@ impl<'a> Packet<'a> {
         Ok(())
     }
 
-    fn encode_message(&self, out: &mut Vec<u8>, strict: bool) -> Result<(), PacketEncodeError> {
+    /// Appends the message number, `extra`, then the message's blocks.
+    fn encode_message(
+        &self,
+        out: &mut Vec<u8>,
+        extra: &[u8],
+        strict: bool,
+    ) -> Result<(), PacketEncodeError> {
+        let start = out.len();
         if strict {
             self.message.try_encode(out)?;
         } else {
             self.message.encode(out);
+        }
+        if !extra.is_empty() {
+            // The extra header goes between the number and the blocks.
+            let at = start + self.message.id().encoded_len();
+            out.splice(at..at, extra.iter().copied());
         }
         Ok(())
     }
