@@ -285,3 +285,22 @@ fn var_bytes_json_form() {
     );
     assert!(serde_json::from_str::<VarBytes>(r#"{"hex":"zz"}"#).is_err());
 }
+
+#[test]
+fn message_enum_is_no_larger_than_its_largest_inline_variant() {
+    use kestrel_protocol::messages::{ChildAgentUpdate, ParcelProperties, RegionHandshake};
+    use std::mem::size_of;
+    // The two big, rare messages are boxed, so the enum is sized by
+    // RegionHandshake (plus the tag), as it was with 48 messages.
+    let size = size_of::<Message<'static>>();
+    println!("size_of::<Message>() = {size}");
+    assert!(size <= size_of::<RegionHandshake<'static>>() + 8, "{size}");
+    assert!(size < size_of::<ChildAgentUpdate<'static>>());
+    assert!(size < size_of::<ParcelProperties<'static>>());
+    let boxed = Message::from(ChildAgentUpdate::default());
+    assert_eq!(boxed.name(), "ChildAgentUpdate");
+    assert_eq!(
+        ChildAgentUpdate::from_message(boxed),
+        Some(ChildAgentUpdate::default())
+    );
+}
