@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kestrel_protocol::circuit::{Circuit, CircuitConfig, Output, Reliability};
 use kestrel_protocol::messages::{
@@ -19,7 +19,8 @@ use super::avatar::Avatar;
 use super::object_wire::{compressed_block, full_update_block};
 use super::objects::{LocalId, UpdateKind};
 use super::region::Region;
-use super::region_messages::{TIME_DILATION_ONE, TerrainBlobs, layer_data};
+use super::region::RegionInfo;
+use super::region_messages::{TIME_DILATION_ONE, TerrainBlobs, layer_data, region_handshake};
 use super::state::Session;
 use super::stats::SimStats;
 
@@ -38,6 +39,16 @@ pub const OBJECT_BATCH_BYTES: usize = 1000;
 
 /// Largest datagram the simulator sends (before appended acks).
 pub const MAX_PACKET: usize = 1200;
+
+/// How long the region waits for `RegionHandshakeReply` before sending
+/// `RegionHandshake` again. The reliability core already resends a handshake
+/// that is not acked; this covers one that was acked (its datagram arrived)
+/// but that the viewer never answered, e.g. because it was not yet listening.
+pub const HANDSHAKE_REPEAT: Duration = Duration::from_secs(2);
+
+/// `RegionHandshake` is sent at most this many times per circuit (the first
+/// and the repeats); a viewer that never answers is left to time out.
+pub const HANDSHAKE_SENDS: u32 = 5;
 
 /// One message waiting to be sent.
 #[derive(Debug)]
@@ -112,6 +123,10 @@ pub struct AgentCircuit {
     pub phase: Phase,
     /// `RegionHandshakeReply` arrived.
     pub handshake_replied: bool,
+    /// `RegionHandshake` messages queued so far.
+    pub handshakes_sent: u32,
+    /// When to send `RegionHandshake` again if no reply has come.
+    pub next_handshake: Instant,
     /// `CompleteAgentMovement` arrived.
     pub movement_completed: bool,
     /// The region still to send; `None` before it starts and after it ends.
@@ -142,6 +157,8 @@ impl AgentCircuit {
             core: Circuit::new(CircuitConfig::default()),
             phase: Phase::Handshaking,
             handshake_replied: false,
+            handshakes_sent: 0,
+            next_handshake: now,
             movement_completed: false,
             stream: None,
             stream_done: false,
@@ -167,6 +184,25 @@ impl AgentCircuit {
     /// True once the agent is in the region.
     pub fn in_world(&self) -> bool {
         self.phase == Phase::InWorld
+    }
+
+    /// Queues `RegionHandshake` and schedules its repeat (see
+    /// [`HANDSHAKE_REPEAT`]).
+    pub fn send_handshake(&mut self, info: &RegionInfo, now: Instant, stats: &SimStats) {
+        if self.enqueue(region_handshake(info), Reliability::Reliable, stats) {
+            stats.region_handshakes_sent.inc();
+        }
+        self.handshakes_sent += 1;
+        self.next_handshake = now + HANDSHAKE_REPEAT;
+    }
+
+    /// True when `RegionHandshake` is due again: no reply yet, the circuit
+    /// is not closing, and the attempts are not used up.
+    fn handshake_due(&self, now: Instant) -> bool {
+        !self.handshake_replied
+            && !matches!(self.phase, Phase::Closing { .. })
+            && self.handshakes_sent < HANDSHAKE_SENDS
+            && now >= self.next_handshake
     }
 
     /// Queues a message; `false` (and counted) when the queue is full.
@@ -197,6 +233,10 @@ impl AgentCircuit {
         stats: &SimStats,
         out: &mut Vec<(SocketAddr, Vec<u8>)>,
     ) {
+        if self.handshake_due(now) {
+            tracing::debug!(addr = %self.addr, sends = self.handshakes_sent, "sim: no RegionHandshakeReply yet, sending RegionHandshake again");
+            self.send_handshake(region.info(), now, stats);
+        }
         let mut buf = Vec::new();
         while let Some(o) = self.core.poll(now, &mut buf) {
             match o {

@@ -20,9 +20,10 @@ use super::object_wire::avatar_block;
 use super::objects::LocalId;
 use super::region_messages::{
     ChatSource, TIME_DILATION_ONE, agent_movement_complete, chat, logout_reply, parcel_properties,
-    region_handshake, time_message,
+    time_message,
 };
 use super::state::CircuitCode;
+use super::terrain::REGION_SIZE;
 use super::udp::{DropReason, UdpServer};
 
 /// Longest chat line relayed, bytes (the viewer's own limit).
@@ -116,13 +117,16 @@ impl UdpServer {
             self.drop_circuit(other, DropReason::Replaced);
         }
         let mut c = AgentCircuit::new(addr, session, now);
-        // Through the core, so the UseCircuitCode is acked and remembered.
+        // Through the core, so the UseCircuitCode is remembered, and acked at
+        // once in its own PacketAck ahead of everything else, as OpenSimulator
+        // does: a viewer that waits for that ack before it listens for
+        // RegionHandshake then hears the handshake after the ack.
         let _ = c.core.receive(datagram, now);
-        c.enqueue(
-            region_handshake(self.region.info()),
-            Reliability::Reliable,
-            &self.shared.stats,
-        );
+        let mut ack = Vec::new();
+        if c.core.flush_acks(now, &mut ack) {
+            self.out.push((addr, ack));
+        }
+        c.send_handshake(self.region.info(), now, &self.shared.stats);
         tracing::info!(%addr, agent = %c.session.full_name(), "sim: circuit open");
         self.circuits.insert(addr, c);
         self.shared.stats.circuits_opened.inc();
@@ -194,7 +198,17 @@ impl UdpServer {
         let stats = self.shared.stats.clone();
         let info = self.region.info().clone();
         let prims = self.region.prims().len();
+        let heights = self.region.heightfield();
+        let last = REGION_SIZE - 1;
+        let corners = [
+            heights.get(0, 0).unwrap_or(0.0),
+            heights.get(last, last).unwrap_or(0.0),
+        ];
         let age = self.region.age(now).as_secs_f64();
+        // The land was claimed when the region started.
+        let claimed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() - age);
         let Some(c) = self.circuits.get_mut(&addr) else {
             return;
         };
@@ -212,9 +226,10 @@ impl UdpServer {
             return;
         }
         c.enqueue(time_message(age), Reliability::Reliable, &stats);
-        c.session
-            .events
-            .push("ParcelProperties", parcel_properties(&info, prims));
+        c.session.events.push(
+            "ParcelProperties",
+            parcel_properties(&info, prims, claimed, corners),
+        );
         let me = c.avatar.as_ref().map(|a| a.local_id);
 
         // Everyone present to the newcomer; the newcomer to everyone else.

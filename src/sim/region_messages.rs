@@ -9,7 +9,7 @@ use kestrel_protocol::layer_data::{
     LAYER_DATA_BLOB_LIMIT, LayerDataError, LayerType, PATCHES_PER_EDGE, decode_land_patches,
     encode_land_patches_limited,
 };
-use kestrel_protocol::llsd::Llsd;
+use kestrel_protocol::llsd::{Date, Llsd};
 use kestrel_protocol::messages::{
     AgentMovementComplete, ChatFromSimulator, KillObject, LayerData, LogoutReply, RegionHandshake,
     SimStats, SimulatorViewerTimeMessage, VarBytes, agent_movement_complete, chat_from_simulator,
@@ -311,72 +311,175 @@ pub fn logout_reply(agent_id: Uuid, session_id: Uuid) -> LogoutReply {
     }
 }
 
+/// The parcel flags of the one parcel: OpenSimulator's defaults for new
+/// land (fly, other scripts, landmarks, create objects, deed to group, all
+/// object entry, voice).
+pub const PARCEL_FLAGS: u32 = parcel_flags::ALLOW_FLY
+    | parcel_flags::ALLOW_OTHER_SCRIPTS
+    | parcel_flags::ALLOW_LANDMARK
+    | parcel_flags::CREATE_OBJECTS
+    | parcel_flags::ALLOW_DEED_TO_GROUP
+    | parcel_flags::ALLOW_ALL_OBJECT_ENTRY
+    | parcel_flags::ALLOW_VOICE_CHAT;
+
+/// `ParcelFlags` bits (the protocol's parcel flag values).
+pub mod parcel_flags {
+    /// Anyone may fly.
+    pub const ALLOW_FLY: u32 = 1 << 0;
+    /// Scripts of non-owners run.
+    pub const ALLOW_OTHER_SCRIPTS: u32 = 1 << 1;
+    /// Anyone may make landmarks.
+    pub const ALLOW_LANDMARK: u32 = 1 << 3;
+    /// Damage is on.
+    pub const ALLOW_DAMAGE: u32 = 1 << 5;
+    /// Anyone may create objects.
+    pub const CREATE_OBJECTS: u32 = 1 << 6;
+    /// Listed in search.
+    pub const SHOW_DIRECTORY: u32 = 1 << 12;
+    /// The parcel may be deeded to its group.
+    pub const ALLOW_DEED_TO_GROUP: u32 = 1 << 13;
+    /// Objects of anyone may enter.
+    pub const ALLOW_ALL_OBJECT_ENTRY: u32 = 1 << 27;
+    /// Voice chat is allowed.
+    pub const ALLOW_VOICE_CHAT: u32 = 1 << 29;
+}
+
+/// Prims a 256 m region holds (OpenSimulator's default object capacity).
+pub const REGION_PRIM_CAPACITY: i32 = 15_000;
+
+/// `ParcelData.Status` of owned land (`Leased`, 0).
+pub const PARCEL_STATUS_OWNED: i32 = 0;
+
+/// `ParcelData.LandingType` "anywhere" (`Direct`, OpenSimulator's default).
+pub const LANDING_TYPE_DIRECT: i32 = 2;
+
+/// An LLSD `U32` as the viewer reads it: 4 bytes, big-endian, binary.
+pub fn llsd_u32(v: u32) -> Llsd {
+    Llsd::Binary(v.to_be_bytes().to_vec())
+}
+
 /// The `ParcelProperties` event-queue body for the one parcel covering the
-/// whole region (a subset of the fields a region sends: identity, extent,
-/// prim counts, flags and the landing point).
-pub fn parcel_properties(info: &RegionInfo, prims: usize) -> Llsd {
+/// whole region, with every field and block OpenSimulator 0.9.2 sends:
+/// `ParcelData`, `MediaData`, `ParcelExtendedFlags`,
+/// `AgeVerificationBlock`, `ParcelEnvironmentBlock` and
+/// `RegionAllowAccessBlock`, each an array of one map. LLSD types follow
+/// OpenSimulator: `U32` fields (`ParcelFlags`, the extended `Flags`) are
+/// 4-byte big-endian binary, `F32` fields reals, `ClaimDate` a date, the
+/// `U8`/`S32` fields integers (`MediaAutoScale` a boolean).
+///
+/// `prims` is the region's prim count; `claimed` the Unix time the land was
+/// claimed (the region's start); `corners` the terrain heights at the
+/// south-west and north-east corners, which OpenSimulator puts in the z of
+/// `AABBMin` and `AABBMax`.
+pub fn parcel_properties(info: &RegionInfo, prims: usize, claimed: f64, corners: [f32; 2]) -> Llsd {
     let size = REGION_SIZE as f64;
-    let vec3 =
-        |x: f64, y: f64, z: f64| Llsd::Array(vec![Llsd::Real(x), Llsd::Real(y), Llsd::Real(z)]);
+    let vec3 = |v: Vec3| {
+        Llsd::Array(vec![
+            Llsd::Real(f64::from(v.x)),
+            Llsd::Real(f64::from(v.y)),
+            Llsd::Real(f64::from(v.z)),
+        ])
+    };
+    let prims = i32::try_from(prims).unwrap_or(i32::MAX);
+    let claim_date = Date::from_unix_seconds(claimed.floor())
+        .or_else(|_| Date::from_unix_seconds(0.0))
+        .map_or(Llsd::Undefined, Llsd::Date);
     let parcel = Llsd::new_map()
         .with("LocalID", Llsd::Integer(1))
-        .with("Name", Llsd::String(format!("{} Commons", info.name)))
         .with(
-            "Desc",
-            Llsd::String("The whole region: village, hills and bay.".into()),
+            "AABBMax",
+            vec3(Vec3::new(size as f32, size as f32, corners[1])),
         )
-        .with("OwnerID", Llsd::Uuid(info.owner))
-        .with("GroupID", Llsd::Uuid(Uuid::NIL))
-        .with("IsGroupOwned", Llsd::Boolean(false))
+        .with("AABBMin", vec3(Vec3::new(0.0, 0.0, corners[0])))
         .with("Area", Llsd::Integer((REGION_SIZE * REGION_SIZE) as i32))
-        .with("AABBMin", vec3(0.0, 0.0, 0.0))
-        .with("AABBMax", vec3(size, size, 0.0))
+        .with("AuctionID", Llsd::Integer(0))
+        .with("AuthBuyerID", Llsd::Uuid(Uuid::NIL))
         // 64 × 64 cells of 4 m, one bit each: all of them in this parcel.
         .with(
             "Bitmap",
             Llsd::Binary(vec![0xFF; (REGION_SIZE / 4) * (REGION_SIZE / 4) / 8]),
         )
-        .with("SequenceID", Llsd::Integer(0))
-        .with("RequestResult", Llsd::Integer(0))
-        .with("SnapSelection", Llsd::Boolean(false))
-        .with("MaxPrims", Llsd::Integer(15_000))
-        .with("SimWideMaxPrims", Llsd::Integer(15_000))
-        .with("TotalPrims", Llsd::Integer(prims as i32))
-        .with("SimWideTotalPrims", Llsd::Integer(prims as i32))
-        .with("OwnerPrims", Llsd::Integer(prims as i32))
-        .with("ParcelFlags", Llsd::Integer(PARCEL_FLAGS))
-        .with("LandingType", Llsd::Integer(2))
+        .with("Category", Llsd::Integer(0))
+        .with("ClaimDate", claim_date)
+        .with("ClaimPrice", Llsd::Integer(0))
         .with(
-            "UserLocation",
-            vec3(
-                info.spawn.x as f64,
-                info.spawn.y as f64,
-                info.spawn.z as f64,
-            ),
+            "Desc",
+            Llsd::String("The whole region: village, hills and bay.".into()),
         )
-        .with(
-            "UserLookAt",
-            vec3(
-                info.spawn_look_at.x as f64,
-                info.spawn_look_at.y as f64,
-                info.spawn_look_at.z as f64,
-            ),
-        )
-        .with("MusicURL", Llsd::String(String::new()))
+        .with("ParcelFlags", llsd_u32(PARCEL_FLAGS))
+        .with("GroupID", Llsd::Uuid(Uuid::NIL))
+        .with("GroupPrims", Llsd::Integer(0))
+        .with("IsGroupOwned", Llsd::Boolean(false))
+        .with("LandingType", Llsd::Integer(LANDING_TYPE_DIRECT))
+        .with("MaxPrims", Llsd::Integer(REGION_PRIM_CAPACITY))
+        .with("MediaID", Llsd::Uuid(Uuid::NIL))
         .with("MediaURL", Llsd::String(String::new()))
-        .with("Status", Llsd::Integer(0));
+        .with("MediaAutoScale", Llsd::Boolean(false))
+        .with("MusicURL", Llsd::String(String::new()))
+        .with("Name", Llsd::String(format!("{} Commons", info.name)))
+        .with("OtherCleanTime", Llsd::Integer(0))
+        .with("OtherCount", Llsd::Integer(0))
+        .with("OtherPrims", Llsd::Integer(0))
+        .with("OwnerID", Llsd::Uuid(info.owner))
+        .with("OwnerPrims", Llsd::Integer(prims))
+        .with("ParcelPrimBonus", Llsd::Real(1.0))
+        .with("PassHours", Llsd::Real(0.0))
+        .with("PassPrice", Llsd::Integer(0))
+        .with("PublicCount", Llsd::Integer(0))
+        .with("RegionDenyAnonymous", Llsd::Boolean(false))
+        .with("RegionDenyIdentified", Llsd::Boolean(false))
+        .with("RegionDenyTransacted", Llsd::Boolean(false))
+        .with("RegionPushOverride", Llsd::Boolean(false))
+        .with("RentPrice", Llsd::Integer(0))
+        .with("RequestResult", Llsd::Integer(0))
+        .with("SalePrice", Llsd::Integer(0))
+        .with("SelectedPrims", Llsd::Integer(0))
+        .with("SelfCount", Llsd::Integer(0))
+        .with("SequenceID", Llsd::Integer(0))
+        .with("SimWideMaxPrims", Llsd::Integer(REGION_PRIM_CAPACITY))
+        .with("SimWideTotalPrims", Llsd::Integer(prims))
+        .with("SnapSelection", Llsd::Boolean(false))
+        .with("SnapshotID", Llsd::Uuid(Uuid::NIL))
+        .with("Status", Llsd::Integer(PARCEL_STATUS_OWNED))
+        .with("TotalPrims", Llsd::Integer(prims))
+        .with("UserLocation", vec3(info.spawn))
+        .with("UserLookAt", vec3(info.spawn_look_at))
+        .with("SeeAVs", Llsd::Boolean(true))
+        .with("AnyAVSounds", Llsd::Boolean(true))
+        .with("GroupAVSounds", Llsd::Boolean(true));
+    let media = Llsd::new_map()
+        .with("MediaDesc", Llsd::String(String::new()))
+        .with("MediaHeight", Llsd::Integer(0))
+        .with("MediaWidth", Llsd::Integer(0))
+        .with("MediaLoop", Llsd::Boolean(false))
+        .with("MediaType", Llsd::String("none/none".into()))
+        .with("ObscureMedia", Llsd::Boolean(false))
+        .with("ObscureMusic", Llsd::Boolean(false));
+    let one = |m: Llsd| Llsd::Array(vec![m]);
     Llsd::new_map()
-        .with("ParcelData", Llsd::Array(vec![parcel]))
+        .with("ParcelData", one(parcel))
+        .with("MediaData", one(media))
+        .with(
+            "ParcelExtendedFlags",
+            one(Llsd::new_map().with("Flags", llsd_u32(0))),
+        )
         .with(
             "AgeVerificationBlock",
-            Llsd::Array(vec![
-                Llsd::new_map().with("RegionDenyAgeUnverified", Llsd::Boolean(false)),
-            ]),
+            one(Llsd::new_map().with("RegionDenyAgeUnverified", Llsd::Boolean(false))),
+        )
+        // No environment override: the version is -1, as OpenSimulator sends
+        // when the region does not allow one.
+        .with(
+            "ParcelEnvironmentBlock",
+            one(Llsd::new_map()
+                .with("ParcelEnvironmentVersion", Llsd::Integer(-1))
+                .with("RegionAllowEnvironmentOverride", Llsd::Boolean(false))),
+        )
+        .with(
+            "RegionAllowAccessBlock",
+            one(Llsd::new_map().with("RegionAllowAccessOverride", Llsd::Boolean(true))),
         )
 }
-
-/// Allow fly, create objects, landmarks, scripts, voice; show in search.
-const PARCEL_FLAGS: i32 = 0x0000_0001 | 0x0000_0002 | 0x0000_0008 | 0x0000_0040 | 0x2000_0000;
 
 fn unix_seconds() -> u64 {
     std::time::SystemTime::now()

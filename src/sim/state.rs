@@ -19,6 +19,10 @@ use super::stats::SimStats;
 /// Sessions remembered at most; the oldest login is forgotten beyond it.
 pub const MAX_SESSIONS: usize = 256;
 
+/// Circuit codes are drawn from `1..MAX_CIRCUIT_CODE` (`i32::MAX`, as
+/// OpenSimulator's `Random.Next()`), so they are non-negative XML-RPC ints.
+pub const MAX_CIRCUIT_CODE: u32 = i32::MAX as u32;
+
 /// A circuit code issued at login (`UseCircuitCode.Code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CircuitCode(pub u32);
@@ -178,9 +182,15 @@ impl Shared {
     }
 
     /// A fresh circuit code not used by any live session (never 0).
+    ///
+    /// OpenSimulator's login service draws the code from .NET's
+    /// `Random.Next()`, i.e. `0..i32::MAX`, and the login response carries
+    /// it as a signed XML-RPC `int`; so the code is kept below
+    /// [`MAX_CIRCUIT_CODE`] and always reads back as a non-negative `i32`.
     pub fn new_circuit_code(&self) -> CircuitCode {
         loop {
-            let code = CircuitCode(self.ids.lock().next_u64() as u32);
+            let draw = self.ids.lock().next_u64() % u64::from(MAX_CIRCUIT_CODE);
+            let code = CircuitCode(draw as u32);
             if code.0 != 0 && self.sessions.lock().by_code(code).is_none() {
                 return code;
             }

@@ -96,6 +96,9 @@ sim_stats! {
     circuits_logged_out,
     /// Circuits dropped because the viewer went silent.
     circuits_timed_out,
+    /// `RegionHandshake` messages sent: one when a circuit opens, plus one
+    /// per repeat while its `RegionHandshakeReply` is missing.
+    region_handshakes_sent,
     /// Reliable packets re-sent (with the resent flag).
     resends,
     /// Reliable packets abandoned after the retry limit.
