@@ -169,18 +169,19 @@ fn uuid(n: u128) -> u128 {
     0x6b65_7374_0000_4000_8000_0000_0000_0000 | n
 }
 
-/// The test content: a 20 × 15 grid of single prims north-west of the
-/// region's centre, clear of where the avatar lands and walks (east along
-/// y = 128), and a five-part link set south-east of it.
+/// The test content: a 20 × 15 grid of single prims 2 m apart south-west of
+/// the region's centre (x 84–122, y 102–130), clear of where the avatar
+/// lands (128, 128) and walks (east), and a five-part link set at (134, 108)
+/// between the grid and the headless viewer's overview camera.
 pub fn region_content() -> Content {
     let mut groups = Vec::new();
     let kinds = StandardPrim::ALL;
     for i in 0..GRID_PRIMS {
         let (col, row) = ((i % 20) as f32, (i / 20) as f32);
         let position = Vec3::new(
-            60.0 + 4.0 * col,
-            140.0 + 4.0 * row,
-            34.0 + (i % 5) as f32 * 0.5,
+            84.0 + 2.0 * col,
+            102.0 + 2.0 * row,
+            29.0 + (i % 5) as f32 * 0.3,
         );
         let rotation = Quat::from_rotation_z((i as f32 * 15.0).to_radians())
             * Quat::from_rotation_x(((i % 4) as f32 * 20.0).to_radians());
@@ -206,7 +207,7 @@ pub fn region_content() -> Content {
 
     // The link set: a flat box as the root, turned 30° about Z, with a
     // cylinder post at each corner (placed in the root's frame).
-    let root_pos = Vec3::new(160.0, 100.0, 32.0);
+    let root_pos = Vec3::new(134.0, 108.0, 30.0);
     let root_rot = Quat::from_rotation_z(30f32.to_radians());
     let mut parts = vec![Prim {
         name: "link root".into(),

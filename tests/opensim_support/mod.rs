@@ -89,13 +89,19 @@ impl OpenSim {
     /// after one line saying why the suite does not run.
     pub fn start(name: &str) -> Option<OpenSim> {
         let Some(archive) = archive() else {
-            return not_run(
-                "set KESTREL_OPENSIM_ARCHIVE=/path/to/opensim-0.9.2.2.tar.xz to enable it",
-            );
+            return match std::env::var_os("KESTREL_OPENSIM_ARCHIVE") {
+                Some(path) => not_run(&format!(
+                    "KESTREL_OPENSIM_ARCHIVE={} is not a file",
+                    PathBuf::from(path).display()
+                )),
+                None => not_run(
+                    "set KESTREL_OPENSIM_ARCHIVE=/path/to/opensim-0.9.2.2.tar.xz to enable it",
+                ),
+            };
         };
         let port = free_port();
         eprintln!(
-            "[opensim] starting region {name} on 127.0.0.1:{port} from {} (the first run builds OpenSimulator: minutes)",
+            "[opensim] starting region {name} on 127.0.0.1:{port} from {} (building OpenSimulator first unless cached: minutes)",
             archive.display()
         );
         let started = Instant::now();
