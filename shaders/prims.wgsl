@@ -1,7 +1,8 @@
 // Opaque prim pass: one instanced draw per mesh. Per-instance model matrix
 // (scale included) and colour. Normals use the cofactor of the model's 3x3,
 // which stays correct under non-uniform scale.
-// High quality: hemisphere ambient, Blinn-Phong specular, fog. Low: plain Lambert.
+// High quality: hemisphere ambient, Blinn-Phong specular. Low: plain Lambert.
+// Both fade into the sky with distance (`apply_fog`).
 
 // `Globals` and `g` come from globals.wgsl.
 
@@ -44,7 +45,7 @@ fn fs_low(in: VsOut) -> @location(0) vec4<f32> {
     let n = normalize(in.normal);
     let lambert = max(dot(n, g.sun_dir.xyz), 0.0);
     let light = g.ambient.rgb + g.sun_colour.rgb * lambert;
-    return vec4<f32>(in.colour * light, 1.0);
+    return vec4<f32>(apply_fog(in.colour * light, in.world), 1.0);
 }
 
 @fragment
@@ -57,6 +58,5 @@ fn fs_high(in: VsOut) -> @location(0) vec4<f32> {
     let sky_light = mix(g.sky_ground.rgb, g.sky_zenith.rgb, n.z * 0.5 + 0.5);
     let light = g.ambient.rgb * (0.6 + 0.8 * sky_light) + g.sun_colour.rgb * lambert;
     let lit = in.colour * light + g.sun_colour.rgb * spec;
-    let fog = smoothstep(g.params.x, g.params.y, distance(in.world, g.camera_pos.xyz));
-    return vec4<f32>(mix(lit, g.sky_horizon.rgb, fog), 1.0);
+    return vec4<f32>(apply_fog(lit, in.world), 1.0);
 }

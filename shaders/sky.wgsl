@@ -2,7 +2,7 @@
 // from the zenith/horizon/ground gradient. High quality adds the sun disc and glow.
 // World is Z-up.
 
-// `Globals` and `g` come from globals.wgsl.
+// `Globals`, `g` and `sky_gradient` come from globals.wgsl.
 
 struct VsOut {
     @builtin(position) clip: vec4<f32>,
@@ -25,18 +25,9 @@ fn view_ray(ndc: vec2<f32>) -> vec3<f32> {
     return normalize(far_point.xyz / far_point.w - g.camera_pos.xyz);
 }
 
-fn gradient(dir: vec3<f32>) -> vec3<f32> {
-    let up = dir.z;
-    if (up >= 0.0) {
-        return mix(g.sky_horizon.rgb, g.sky_zenith.rgb, pow(up, 0.5));
-    }
-    // Ease away from the horizon so the fogged edge of the world meets the sky softly.
-    return mix(g.sky_horizon.rgb, g.sky_ground.rgb, smoothstep(0.0, 0.6, -up));
-}
-
 @fragment
 fn fs_low(in: VsOut) -> @location(0) vec4<f32> {
-    return vec4<f32>(gradient(view_ray(in.ndc)), 1.0);
+    return vec4<f32>(sky_gradient(view_ray(in.ndc)), 1.0);
 }
 
 @fragment
@@ -45,6 +36,6 @@ fn fs_high(in: VsOut) -> @location(0) vec4<f32> {
     let c = max(dot(dir, g.sun_dir.xyz), 0.0);
     let disc = smoothstep(0.9995, 0.9998, c);
     let glow = pow(c, 64.0) * 0.35 + pow(c, 6.0) * 0.08;
-    let colour = gradient(dir) + g.sun_colour.rgb * (disc + glow);
+    let colour = sky_gradient(dir) + g.sun_colour.rgb * (disc + glow);
     return vec4<f32>(colour, 1.0);
 }

@@ -1,7 +1,8 @@
 // Terrain pass: the region heightfield mesh in world space (Z-up).
 // Colour comes from slope (grass on the flat, rock on steep faces) and height
 // (sand near the water line), modulated by a procedural detail texture.
-// High quality: hemisphere ambient + distance fog. Low: plain Lambert.
+// High quality: hemisphere ambient. Low: plain Lambert. Both fade into the sky
+// with distance (`apply_fog`).
 
 // `Globals` and `g` come from globals.wgsl.
 @group(1) @binding(0) var detail_tex: texture_2d<f32>;
@@ -48,7 +49,7 @@ fn fs_low(in: VsOut) -> @location(0) vec4<f32> {
     let n = normalize(in.normal);
     let lambert = max(dot(n, g.sun_dir.xyz), 0.0);
     let light = g.ambient.rgb + g.sun_colour.rgb * lambert;
-    return vec4<f32>(albedo(in.world, n) * light, 1.0);
+    return vec4<f32>(apply_fog(albedo(in.world, n) * light, in.world), 1.0);
 }
 
 @fragment
@@ -58,7 +59,5 @@ fn fs_high(in: VsOut) -> @location(0) vec4<f32> {
     let sky_light = mix(g.sky_ground.rgb, g.sky_zenith.rgb, n.z * 0.5 + 0.5);
     let light = g.ambient.rgb * (0.6 + 0.8 * sky_light) + g.sun_colour.rgb * lambert;
     let lit = albedo(in.world, n) * light;
-    let dist = distance(in.world, g.camera_pos.xyz);
-    let fog = smoothstep(g.params.x, g.params.y, dist);
-    return vec4<f32>(mix(lit, g.sky_horizon.rgb, fog), 1.0);
+    return vec4<f32>(apply_fog(lit, in.world), 1.0);
 }

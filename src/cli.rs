@@ -18,6 +18,21 @@ pub struct Cli {
     /// The viewer's options.
     #[command(flatten)]
     pub view: ViewArgs,
+    /// More log lines on stderr: `-v` progress (info), `-vv` debug. By
+    /// default only warnings and errors; `RUST_LOG` overrides both.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl Cli {
+    /// The log filter for this run when `RUST_LOG` is not set.
+    pub fn log_filter(&self) -> &'static str {
+        match self.verbose {
+            0 => "warn",
+            1 => "info,wgpu_core=warn,wgpu_hal=warn,naga=warn",
+            _ => "debug,wgpu_core=info,wgpu_hal=info,naga=info",
+        }
+    }
 }
 
 /// Kestrel's subcommands.
@@ -44,8 +59,9 @@ pub struct ViewArgs {
     /// No window: connect, (optionally) render offscreen, print one JSON line.
     #[arg(long)]
     pub headless: bool,
-    /// The grid's login URI; without it the embedded region is used.
-    #[arg(long, requires_all = ["first", "last", "password"])]
+    /// The grid's login URI (`http://` or `https://`); without it the
+    /// embedded region is used.
+    #[arg(long, requires_all = ["first", "last", "password"], value_parser = parse_login_uri)]
     pub login_uri: Option<String>,
     /// Avatar first name.
     #[arg(long)]
@@ -58,7 +74,7 @@ pub struct ViewArgs {
     pub password: Option<String>,
     /// Headless: seconds to stay connected (circuit-only run), or the longest
     /// wait for the region's content before rendering (with --frames).
-    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds, allow_negative_numbers = true)]
     pub seconds: f64,
     /// Headless: render this many frames offscreen after the region arrived.
     /// Window: close after this many frames (scripted runs, trace recording).
@@ -110,7 +126,7 @@ pub struct ViewArgs {
 #[derive(Debug, Clone, Args)]
 pub struct EmbeddedArgs {
     /// Number of prims in the embedded region.
-    #[arg(long = "sim-objects", default_value_t = 300)]
+    #[arg(long = "sim-objects", default_value_t = 300, value_parser = crate::sim::config::parse_object_count)]
     pub objects: usize,
     /// Serve the embedded region's login and capabilities over `https://`
     /// (a self-signed certificate this viewer run trusts).
@@ -129,6 +145,26 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
         return Err(format!("{v} is outside 0..86400 seconds"));
     }
     Ok(v)
+}
+
+/// A login URI a viewer can use: `http://` or `https://`, then a host.
+fn parse_login_uri(s: &str) -> Result<String, String> {
+    let example = "e.g. http://127.0.0.1:9000/";
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return Err(format!(
+            "not a URI: it must start with http:// or https:// ({example})"
+        ));
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(format!(
+            "the scheme {scheme:?} is not http or https ({example})"
+        ));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!("no host after {scheme}:// ({example})"));
+    }
+    Ok(s.to_owned())
 }
 
 fn parse_profile(s: &str) -> Result<PerformanceProfile, String> {
@@ -151,6 +187,52 @@ mod tests {
         assert!(e.to_string().contains("--headless"), "{e}");
         let e = Cli::try_parse_from(["kestrel", "--frames", "0"]).unwrap_err();
         assert!(e.to_string().contains("--frames"), "{e}");
+        // A negative number is a bad value of its flag, not a stray argument.
+        let e = Cli::try_parse_from(["kestrel", "--seconds", "-5"]).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("--seconds") && text.contains("outside 0..86400"),
+            "{e}"
+        );
+        for (uri, why) in [
+            ("htp:/x", "must start with http:// or https://"),
+            ("ftp://grid.example/", "not http or https"),
+            ("http:///login", "no host"),
+        ] {
+            let e = Cli::try_parse_from([
+                "kestrel",
+                "--login-uri",
+                uri,
+                "--first",
+                "a",
+                "--last",
+                "b",
+                "--password",
+                "c",
+            ])
+            .unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.contains("--login-uri") && text.contains(why),
+                "{uri}: {e}"
+            );
+        }
+        let cli = Cli::try_parse_from([
+            "kestrel",
+            "--login-uri",
+            "https://grid.example:8002/",
+            "--first",
+            "a",
+            "--last",
+            "b",
+            "--password",
+            "c",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.view.login_uri.as_deref(),
+            Some("https://grid.example:8002/")
+        );
     }
 
     #[test]

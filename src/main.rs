@@ -1,5 +1,6 @@
 //! `kestrel`: the viewer's command line. See `kestrel --help`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,12 +21,18 @@ use kestrel_protocol::login::StartLocation;
 kestrel::count_allocations!();
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    quiet_device_select();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refuse_arguments(e),
+    };
+    // Quiet by default (warnings and errors), colour only on a terminal.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wgpu_core=warn,wgpu_hal=warn,naga=warn".into()),
+                .unwrap_or_else(|_| cli.log_filter().into()),
         )
         .init();
     match run(cli) {
@@ -35,6 +42,41 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Mesa's device-select Vulkan layer asks a Wayland compositor which GPU is
+/// the default, and with no Wayland session it prints "XDG_RUNTIME_DIR is
+/// invalid or not set" on every Vulkan instance — noise on runs that
+/// succeed. wgpu chooses its adapter itself, so where there is no compositor
+/// to ask, the layer is switched off (unless the user set it either way).
+fn quiet_device_select() {
+    if std::env::var_os("WAYLAND_DISPLAY").is_none()
+        && std::env::var_os("NODEVICE_SELECT").is_none()
+    {
+        // SAFETY: the first thing `main` does, before any other thread exists.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
+}
+
+/// A bad command line is one line on stderr, status 2; `--help` and
+/// `--version` print as clap does.
+fn refuse_arguments(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let line = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
+    eprintln!("kestrel: {line} (see --help)");
+    ExitCode::from(2)
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {

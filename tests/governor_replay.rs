@@ -56,6 +56,57 @@ fn command_line_flags_parse() {
         Cli::try_parse_from(["replay"]).is_err(),
         "--trace is required"
     );
+    // A format it cannot write is refused while parsing, before any replay.
+    let e = Cli::try_parse_from(["replay", "--trace", "t.csv", "--plot", "o.jpg"])
+        .err()
+        .expect("--plot o.jpg refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("--plot") && text.contains("must end in .svg or .png"),
+        "{text}"
+    );
+}
+
+#[test]
+fn slow_frames_far_above_the_target_are_inside_the_plot() {
+    // A trace as a software adapter records it: 23–370 ms frames against a
+    // 16.7 ms target, far above the old 3× cap of the axis.
+    let dir = temp_dir("slow-plot");
+    let trace = dir.join("slow.csv");
+    let mut csv = String::from("t_ms,frame_ms,gpu_ms,memory_pressure\n");
+    let mut t = 0.0;
+    let mut costs = Vec::new();
+    for i in 0..200 {
+        let cost = 23.0 + f64::from(i * 37 % 348);
+        t += cost;
+        costs.push(cost);
+        csv.push_str(&format!("{t},{cost},,\n"));
+    }
+    std::fs::write(&trace, csv).unwrap();
+    let dearest = costs.iter().copied().fold(0.0, f64::max);
+    assert_eq!(dearest, 370.0);
+
+    let samples = kestrel::governor::read_trace(&trace).unwrap();
+    let (top, step) = kestrel::governor::plot::y_axis(&samples, &Thresholds::default());
+    assert!(
+        top >= dearest,
+        "the y axis stops at {top} ms, below {dearest} ms"
+    );
+    assert!(
+        top < dearest + step + 1e-9,
+        "one step of room at most: {top}"
+    );
+
+    let mut a = args(&trace);
+    let svg = dir.join("slow.svg");
+    a.plot = Some(svg.clone());
+    run_replay(&a, &mut Vec::new()).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains(&format!(">{top}<")),
+        "the top tick {top} is labelled on the axis"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -158,6 +158,7 @@ pub fn run_headless_render(
 
     let session = Session::start_with(target, session)?;
     session.connect(CONNECT_DEADLINE)?;
+    let connected_at = Instant::now();
     wait_for_region(&session, Duration::from_secs_f64(options.wait_seconds));
 
     let mut viewer = HeadlessViewer::new(renderer);
@@ -203,11 +204,12 @@ pub fn run_headless_render(
     drop(viewer);
     let census = session.net.census()?;
     let stats = (*session.net.circuit.stats.load_full()).clone();
+    let connected_secs = connected_at.elapsed().as_secs_f64();
     let logged_out = {
         let s = session;
         s.shutdown()
     };
-    let circuit = HeadlessReport::new(&stats, census, logged_out, 0.0);
+    let circuit = HeadlessReport::new(&stats, census, logged_out, connected_secs);
     Ok(RenderReport {
         circuit,
         objects_drawn,

@@ -159,6 +159,20 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// The y axis of a plot: its top (ms) and the step between grid lines. It
+/// reaches the dearest frame, however slow (a trace from a software adapter
+/// runs far above the target), and always shows the slow limit.
+pub fn y_axis(samples: &[FrameSample], th: &Thresholds) -> (f64, f64) {
+    let max_cost = samples
+        .iter()
+        .map(FrameSample::cost_ms)
+        .filter(|c| c.is_finite())
+        .fold(0.0, f64::max);
+    let y_top = max_cost.max(th.slow_limit_ms() * 1.3);
+    let y_step = nice_step(y_top, 6.0);
+    ((y_top / y_step).ceil() * y_step, y_step)
+}
+
 fn draw(
     c: &mut dyn Canvas,
     title: &str,
@@ -175,12 +189,7 @@ fn draw(
         .first()
         .map_or(0.0, |s| (s.t_ms - s.cost_ms()).max(0.0));
     let x1 = samples.last().map_or(1.0, |s| s.t_ms).max(x0 + 1.0);
-    let max_cost = samples.iter().map(FrameSample::cost_ms).fold(0.0, f64::max);
-    let y_top = max_cost
-        .min(th.target_frame_ms * 3.0)
-        .max(th.slow_limit_ms() * 1.3);
-    let y_step = nice_step(y_top, 6.0);
-    let y_max = (y_top / y_step).ceil() * y_step;
+    let (y_max, y_step) = y_axis(samples, th);
     let sx = |t: f64| pl + (t - x0) / (x1 - x0) * pw;
     let sy = |v: f64| pt + ph - (v.min(y_max) / y_max) * ph;
 

@@ -34,8 +34,17 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "PROFILE", value_parser = parse_built_in)]
     pub start: Option<PerformanceProfile>,
     /// Draw frame time and the profile changes to this file (.svg or .png).
-    #[arg(long, value_name = "OUT")]
+    #[arg(long, value_name = "OUT", value_parser = parse_plot_path)]
     pub plot: Option<PathBuf>,
+}
+
+/// `--plot` is checked before the replay runs: only the formats it can write.
+fn parse_plot_path(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    match super::plot::PlotFormat::from_path(&path) {
+        Some(_) => Ok(path),
+        None => Err("the plot file must end in .svg or .png".into()),
+    }
 }
 
 /// `--start` accepts the built-in profiles only: the governor does not move Custom.

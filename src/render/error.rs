@@ -70,3 +70,28 @@ pub enum RenderError {
     #[error("window system: {0}")]
     Window(String),
 }
+
+impl RenderError {
+    /// A window-system error in words for the user: winit's OS errors carry
+    /// the place in winit's source (`os error at …/mod.rs:765: …`), which
+    /// says nothing to a user; only the reason is kept. With no display at
+    /// all, the error says what to do instead.
+    pub fn window(e: impl std::fmt::Display) -> RenderError {
+        let text = e.to_string();
+        let reason = match text.strip_prefix("os error at ") {
+            Some(rest) => rest.split_once(": ").map_or(rest, |(_, why)| why),
+            None => text.as_str(),
+        }
+        .trim_end_matches('.');
+        let no_display = cfg!(target_os = "linux")
+            && ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+                .iter()
+                .all(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()));
+        if no_display {
+            return RenderError::Window(format!(
+                "no display to open a window on ({reason}); use --headless, or run under Xvfb (xvfb-run)"
+            ));
+        }
+        RenderError::Window(reason.to_owned())
+    }
+}

@@ -2,12 +2,15 @@
 //! per frame into one persistent buffer.
 
 use bytemuck::{Pod, Zeroable};
-use glam::{Mat4, Vec3};
+use glam::Vec3;
 
 use super::camera::Camera;
 use super::scene::Environment;
 
-/// Fog starts at this fraction of the draw distance and is full at the far plane.
+/// Fog starts at this fraction of the draw distance and is complete at the
+/// draw distance, which is also the far plane: whatever the far plane cuts
+/// (terrain, the far side of an object straddling it) is already the sky's
+/// colour there, so nothing ends in a hard edge or looks sliced.
 const FOG_START_FRACTION: f32 = 0.55;
 /// Metres per repeat of the fine terrain detail texture.
 const DETAIL_REPEAT_M: f32 = 4.0;
@@ -18,7 +21,7 @@ const DETAIL_REPEAT_M: f32 = 4.0;
 pub(crate) struct GlobalsUniform {
     view_proj: [[f32; 4]; 4],
     inv_view_proj: [[f32; 4]; 4],
-    /// xyz eye position, w far plane.
+    /// xyz eye position, w far plane (the draw distance).
     camera_pos: [f32; 4],
     /// xyz unit direction toward the sun, w unused.
     sun_dir: [f32; 4],
@@ -32,7 +35,7 @@ pub(crate) struct GlobalsUniform {
 }
 
 impl GlobalsUniform {
-    /// The block for one frame.
+    /// The block for one frame; `far` is the draw distance.
     pub(crate) fn new(camera: &Camera, far: f32, env: &Environment) -> GlobalsUniform {
         let view_proj = camera.view_projection(far);
         let sun = env.sun_direction.try_normalize().unwrap_or(Vec3::Z);
@@ -49,10 +52,5 @@ impl GlobalsUniform {
             sky_ground: rgb(env.sky.ground),
             params: [far * FOG_START_FRACTION, far, 1.0 / DETAIL_REPEAT_M, 0.0],
         }
-    }
-
-    /// The world → clip matrix this block carries.
-    pub(crate) fn view_proj(&self) -> Mat4 {
-        Mat4::from_cols_array_2d(&self.view_proj)
     }
 }

@@ -74,10 +74,27 @@ pub struct GpuContext {
     pub summary: AdapterSummary,
 }
 
-/// The backends tried: every one compiled in, narrowed by `WGPU_BACKEND` if set
-/// (e.g. `WGPU_BACKEND=vulkan`).
+/// The backends tried: `WGPU_BACKEND` when set (e.g. `WGPU_BACKEND=vulkan`);
+/// otherwise the primary ones (Vulkan, Metal, DX12), and GL only on a machine
+/// where none of those has an adapter — probing GL (EGL) where it is not used
+/// logs errors (`eglInitialize`, `XDG_RUNTIME_DIR`) on runs that succeed.
 pub fn backends_from_env() -> wgpu::Backends {
-    wgpu::Backends::all().with_env()
+    static CHOSEN: std::sync::OnceLock<wgpu::Backends> = std::sync::OnceLock::new();
+    if std::env::var_os("WGPU_BACKEND").is_some() {
+        return wgpu::Backends::all().with_env();
+    }
+    *CHOSEN.get_or_init(|| {
+        let primary = wgpu::Backends::PRIMARY;
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        desc.backends = primary;
+        let probe = wgpu::Instance::new(desc);
+        if pollster::block_on(probe.enumerate_adapters(primary)).is_empty() {
+            tracing::info!("no Vulkan, Metal or DX12 adapter: trying GL too");
+            wgpu::Backends::all()
+        } else {
+            primary
+        }
+    })
 }
 
 /// A wgpu instance over [`backends_from_env`], optionally tied to the window

@@ -196,7 +196,7 @@ impl Renderer {
             |k| meshes.lookup(k),
             &CullParams {
                 eye: camera.position,
-                frustum: Frustum::from_view_projection(globals.view_proj()),
+                frustum: Frustum::from_view_projection(camera.view_projection(far)),
                 draw_distance: far,
             },
         );

@@ -8,9 +8,10 @@ pub const MAX_DRAW_DISTANCE_M: f32 = 8192.0;
 /// How much work the fragment shaders do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ShaderQuality {
-    /// Plain Lambert lighting with a flat ambient term: no fog, no specular, no sun disc.
+    /// Plain Lambert lighting with a flat ambient term: no specular, no sun disc
+    /// (distance fog, as every level has).
     Low,
-    /// Hemisphere ambient, Blinn-Phong specular on prims, distance fog and a sun disc in the sky.
+    /// Hemisphere ambient, Blinn-Phong specular on prims and a sun disc in the sky.
     #[default]
     High,
 }

@@ -153,7 +153,7 @@ impl Handler<'_> {
         let window = Arc::new(
             event_loop
                 .create_window(attrs)
-                .map_err(|e| RenderError::Window(e.to_string()))?,
+                .map_err(RenderError::window)?,
         );
         let instance = create_instance(self.display.take());
         let surface = instance.create_surface(Arc::clone(&window))?;
@@ -300,7 +300,7 @@ impl ApplicationHandler for Handler<'_> {
 /// Opens the window and runs the event loop until the window closes or the
 /// app asks to exit. Must be called on the main thread.
 pub fn run_window(options: WindowOptions, app: &mut dyn WindowApp) -> Result<(), RenderError> {
-    let event_loop = EventLoop::new().map_err(|e| RenderError::Window(e.to_string()))?;
+    let event_loop = EventLoop::new().map_err(RenderError::window)?;
     let display = Some(event_loop.owned_display_handle());
     let mut handler = Handler {
         options,
@@ -311,7 +311,7 @@ pub fn run_window(options: WindowOptions, app: &mut dyn WindowApp) -> Result<(),
     };
     event_loop
         .run_app(&mut handler)
-        .map_err(|e| RenderError::Window(e.to_string()))?;
+        .map_err(RenderError::window)?;
     match handler.error {
         Some(e) => Err(e),
         None => Ok(()),

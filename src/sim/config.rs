@@ -210,7 +210,8 @@ fn parse_latency(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
-fn parse_object_count(s: &str) -> Result<usize, String> {
+/// `--objects` (and the viewer's `--sim-objects`): a count up to [`MAX_OBJECTS`].
+pub fn parse_object_count(s: &str) -> Result<usize, String> {
     let v: usize = s
         .trim()
         .parse()

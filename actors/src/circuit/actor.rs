@@ -13,8 +13,9 @@ use kestrel_protocol::circuit::{
     Circuit, CircuitCounters, Inbound, Output, Reliability, SendError as CoreSendError,
 };
 use kestrel_protocol::llsd::caps::SeedCapabilityResponse;
+use kestrel_protocol::messages::{DecodeError, DecodeErrorKind};
 use kestrel_protocol::messages::{Message as WireMessage, message_info};
-use kestrel_protocol::packet::{Packet, peek_header};
+use kestrel_protocol::packet::{Packet, PacketError, peek_header};
 use tokio::net::UdpSocket;
 
 use super::http::HttpClient;
@@ -79,6 +80,7 @@ pub(crate) struct Extra {
     pub(crate) subscriber_waits: u64,
     pub(crate) undeliverable: u64,
     pub(crate) caps_events: u64,
+    pub(crate) unknown_messages: u64,
     pub(crate) reconnects: u64,
     pub(crate) resumed: u64,
     pub(crate) logout_answered: bool,
@@ -181,6 +183,7 @@ impl CircuitDurable {
             duplicates_dropped: c.duplicates_dropped,
             reliable_lost: c.reliable_lost,
             malformed: c.malformed,
+            unknown_messages: self.extra.unknown_messages,
             acks_sent: c.acks_sent,
             in_flight: self.circuit.in_flight(),
             foreign_packets: self.extra.foreign,
@@ -470,6 +473,14 @@ impl CircuitActor {
                         self.dispatch(packet.message, meta, d, ctx);
                     }
                 }
+                Err(e) if is_unknown_message(&e) => {
+                    // Well framed, but a message the template lacks: acked and
+                    // deduplicated like any packet, counted apart from malformed.
+                    if let Ok(Inbound::Deliver(_)) = d.circuit.receive(&dg.bytes, now) {
+                        d.extra.unknown_messages += 1;
+                    }
+                    tracing::debug!(error = %e, "unknown message from the region");
+                }
                 Err(e) => {
                     // Counted; kept out of the duplicate window.
                     d.circuit.reject(&dg.bytes, now);
@@ -502,6 +513,17 @@ impl CircuitActor {
             self.wait_deliveries(d, waits, ctx);
         }
     }
+}
+
+/// True for a well-framed packet whose message number the template lacks.
+fn is_unknown_message(e: &PacketError) -> bool {
+    matches!(
+        e,
+        PacketError::Message(DecodeError {
+            kind: DecodeErrorKind::UnknownMessage(_),
+            ..
+        })
+    )
 }
 
 /// Reads datagrams and hands them to the actor's mailbox (waiting when it

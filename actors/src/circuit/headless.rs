@@ -71,6 +71,8 @@ pub struct HeadlessReport {
     pub reliable_lost: u64,
     /// Malformed datagrams dropped.
     pub malformed: u64,
+    /// Packets of messages the template does not know (acked, dropped).
+    pub unknown_messages: u64,
     /// The logout was answered (false: it timed out).
     pub logged_out: bool,
     /// Seconds spent connected.
@@ -100,6 +102,7 @@ impl HeadlessReport {
             duplicates_dropped: stats.duplicates_dropped,
             reliable_lost: stats.reliable_lost,
             malformed: stats.malformed,
+            unknown_messages: stats.unknown_messages,
             logged_out,
             connected_secs,
             census,

@@ -114,7 +114,8 @@ impl CircuitActor {
             }
             Err(e) => {
                 let text = e.to_string();
-                tracing::warn!(error = %text, "login failed");
+                // Not a warning: the caller shows the error to the user once.
+                tracing::info!(error = %text, "login failed");
                 d.last_error = Some(text.clone());
                 if d.reconnecting && !matches!(e, LoginFailure::Refused { .. }) {
                     // The grid is not back yet: try again later.

@@ -56,6 +56,9 @@ pub struct CircuitStats {
     pub reliable_lost: u64,
     /// Malformed datagrams (bad framing or undecodable message).
     pub malformed: u64,
+    /// Well-framed packets whose message number the template does not know
+    /// (acked and dropped; not malformed).
+    pub unknown_messages: u64,
     /// Ack ids sent.
     pub acks_sent: u64,
     /// Reliable packets in flight now.

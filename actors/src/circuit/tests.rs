@@ -341,3 +341,32 @@ fn crash_mid_stream_resumes_with_every_reliable_message_once() {
     assert_eq!(peer.core.counters().reliable_lost, 0);
     rt.shutdown();
 }
+
+#[test]
+fn unknown_message_is_counted_apart_from_malformed_and_deduplicated() {
+    let rt = runtime();
+    let c = spawn_circuit(&rt, "circuit", settings(), SpawnOptions::new()).unwrap();
+    let mut peer = Peer::new();
+    let s = session(&peer);
+    handshake(&c, &mut peer, &s);
+    // A reliable packet carrying Low 60000, a number no template defines,
+    // sent twice (as a region resends when our ack is late).
+    let mut dg = vec![0x40, 0, 0x0f, 0x42, 0x40, 0];
+    dg.extend_from_slice(&[0xff, 0xff, 0xea, 0x60, 1, 2, 3]);
+    let viewer = peer.viewer.unwrap();
+    peer.socket.send_to(&dg, viewer).unwrap();
+    peer.socket.send_to(&dg, viewer).unwrap();
+    let end = Instant::now() + STEP;
+    let st = loop {
+        peer.pump(Duration::from_millis(20));
+        let st = (*c.stats.load_full()).clone();
+        if st.unknown_messages + st.malformed > 0 && st.duplicates_dropped > 0 {
+            break st;
+        }
+        assert!(Instant::now() < end, "never counted: {st:?}");
+    };
+    assert_eq!((st.unknown_messages, st.malformed), (1, 0));
+    assert_eq!(st.duplicates_dropped, 1, "the second copy is a duplicate");
+    assert_eq!(st.state, CircuitState::Connected);
+    rt.shutdown();
+}

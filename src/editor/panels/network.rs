@@ -62,6 +62,7 @@ pub fn network_ui(ui: &mut Ui, s: &CircuitStats) {
                 ("duplicates dropped", s.duplicates_dropped),
                 ("reliable lost", s.reliable_lost),
                 ("malformed", s.malformed),
+                ("unknown messages", s.unknown_messages),
                 ("acks sent", s.acks_sent),
                 ("pending acks (ours, in flight)", s.in_flight as u64),
                 ("reconnects", s.reconnects),
