@@ -37,8 +37,11 @@ const STEP: Duration = Duration::from_secs(300);
 /// How far a prim may be from where it was put (the wire carries f32).
 const POSITION_TOLERANCE: f32 = 0.01;
 
+/// A progress line, straight to stderr so it shows even when the test
+/// harness captures output.
 fn step(what: &str) {
-    eprintln!("[opensim_region] {what}");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "[opensim_region] {what}");
 }
 
 /// Polls `f` every 100 ms until it returns `Some`, or panics naming `what`.

@@ -50,8 +50,9 @@ fn not_run(reason: &str) -> Option<OpenSim> {
     if required() {
         panic!("opensim suite could not run (KESTREL_OPENSIM_REQUIRED=1): {reason}");
     }
-    println!("opensim suite did not run: {reason}");
-    eprintln!("opensim suite did not run: {reason}");
+    // Straight to stderr: the test harness captures print!/eprint!, and
+    // this line must be seen even when the test passes.
+    let _ = writeln!(std::io::stderr(), "opensim suite did not run: {reason}");
     None
 }
 
@@ -100,7 +101,8 @@ impl OpenSim {
             };
         };
         let port = free_port();
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "[opensim] starting region {name} on 127.0.0.1:{port} from {} (building OpenSimulator first unless cached: minutes)",
             archive.display()
         );
@@ -213,7 +215,7 @@ impl OpenSim {
 
 impl Drop for OpenSim {
     fn drop(&mut self) {
-        eprintln!("[opensim] stopping region {}", self.name);
+        let _ = writeln!(std::io::stderr(), "[opensim] stopping region {}", self.name);
         let _ = Command::new(script("stop.sh"))
             .args(["--name", &self.name])
             .stdin(Stdio::null())
