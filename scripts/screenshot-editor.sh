@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 out="${1:-docs/img/kestrel-editor.png}"
 shift || true
 scripts/deps.sh
-if ! command -v xwd >/dev/null || ! python3 -c 'import PIL' 2>/dev/null; then
+# Debian's python3 (where python3-pil goes), even when another python3 is first on PATH.
+py=/usr/bin/python3
+if ! command -v xwd >/dev/null || ! "$py" -c 'import PIL' 2>/dev/null; then
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get install -y --no-install-recommends x11-apps python3-pil
@@ -28,5 +30,5 @@ viewer=$!
 sleep "${SCREENSHOT_AFTER_S:-12}"
 xwd -root -silent > "$cfg/screen.xwd"
 kill "$viewer" 2>/dev/null || true
-python3 scripts/xwd_to_png.py "$cfg/screen.xwd" "$out"
+"$py" scripts/xwd_to_png.py "$cfg/screen.xwd" "$out"
 echo "wrote $out"

@@ -199,9 +199,14 @@ impl Editor {
                     .show(ui.ctx(), |ui| self.tab_ui(ui, tab, sources));
             }
         } else {
+            // Tall enough for the Actors panel at the README's 1280×960;
+            // longer panels scroll inside.
+            let screen = ui.ctx().content_rect();
             egui::Window::new("Editor (F1)")
                 .open(&mut open)
                 .default_width(1240.0)
+                .default_height((screen.height() * 0.62).max(200.0))
+                .max_height(screen.height() - 20.0)
                 .default_pos([10.0, 10.0])
                 .resizable(true)
                 .vscroll(true)

@@ -269,9 +269,17 @@ impl ActorsPanel {
     }
 }
 
+/// The plots' least height, points.
+const PLOT_HEIGHT: f32 = 130.0;
+/// One legend entry's height, points (egui's default body text and spacing).
+const LEGEND_ROW: f32 = 19.0;
+
 impl ActorsPanel {
     /// Depth and throughput of every actor over the last minute.
     fn plots(&mut self, ui: &mut Ui) {
+        // Tall enough for the legend's row per actor, which egui_plot draws
+        // inside the plot and clips at its border.
+        let height = PLOT_HEIGHT.max(self.history.len() as f32 * LEGEND_ROW + 16.0);
         ui.columns(2, |cols| {
             for (col, (id, title, depth)) in cols.iter_mut().zip([
                 ("actors_depth", "mailbox depth", true),
@@ -279,7 +287,7 @@ impl ActorsPanel {
             ]) {
                 col.label(title);
                 Plot::new(id)
-                    .height(130.0)
+                    .height(height)
                     .include_y(0.0)
                     .legend(Legend::default())
                     .allow_zoom(false)
