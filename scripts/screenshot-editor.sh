@@ -15,6 +15,7 @@ py=/usr/bin/python3
 if ! command -v xwd >/dev/null || ! "$py" -c 'import PIL' 2>/dev/null; then
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -q
     $sudo_cmd apt-get install -y --no-install-recommends x11-apps python3-pil
 fi
 cargo build --release --bin kestrel
