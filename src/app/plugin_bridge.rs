@@ -208,6 +208,11 @@ impl BridgeDurable {
     }
 
     fn region_entered(&mut self, name: String) {
+        // OpenSim sends RegionHandshake twice per login (on UseCircuitCode
+        // and again on CompleteAgentMovement): one circuit enters once.
+        if self.region.as_ref() == Some(&name) {
+            return;
+        }
         let handle = self.circuit_stats.load().region_handle.unwrap_or(0);
         self.region = Some(name.clone());
         self.offer(PluginEvent::RegionEntered { name, handle });

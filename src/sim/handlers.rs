@@ -225,6 +225,9 @@ impl UdpServer {
         if !first_arrival {
             return;
         }
+        // As OpenSim does (ScenePresence.CompleteMovement): the handshake
+        // again on arrival, so a viewer hears two per login.
+        c.send_handshake(&info, now, &stats);
         c.enqueue(time_message(age), Reliability::Reliable, &stats);
         c.session.events.push(
             "ParcelProperties",
