@@ -81,6 +81,7 @@ pub(crate) struct Extra {
     pub(crate) undeliverable: u64,
     pub(crate) caps_events: u64,
     pub(crate) unknown_messages: u64,
+    pub(crate) unacked_at_logout: u64,
     pub(crate) reconnects: u64,
     pub(crate) resumed: u64,
     pub(crate) logout_answered: bool,
@@ -181,7 +182,8 @@ impl CircuitDurable {
             packets_out: c.packets_out,
             resent: c.resent,
             duplicates_dropped: c.duplicates_dropped,
-            reliable_lost: c.reliable_lost,
+            reliable_lost: c.reliable_lost.saturating_sub(self.extra.unacked_at_logout),
+            unacked_at_logout: self.extra.unacked_at_logout,
             malformed: c.malformed,
             unknown_messages: self.extra.unknown_messages,
             acks_sent: c.acks_sent,
@@ -278,6 +280,18 @@ impl CircuitActor {
                         .and_then(|p| p.message_id)
                         .and_then(message_info)
                         .map_or("unknown", |i| i.name);
+                    if d.state == CircuitState::LoggingOut {
+                        // OpenSim closes the agent on LogoutRequest, sometimes
+                        // before acking it (or what was still in flight): the
+                        // circuit is ending and the user loses nothing.
+                        d.extra.unacked_at_logout += 1;
+                        tracing::debug!(
+                            message,
+                            sequence = lost.sequence.0,
+                            "unacked when the region closed the circuit at logout"
+                        );
+                        continue;
+                    }
                     tracing::warn!(message, sequence = lost.sequence.0, "reliable packet lost");
                     self.emit(
                         d,

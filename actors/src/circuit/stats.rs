@@ -52,8 +52,13 @@ pub struct CircuitStats {
     pub resent: u64,
     /// Received duplicates dropped.
     pub duplicates_dropped: u64,
-    /// Reliable packets given up after the retry limit.
+    /// Reliable packets given up after the retry limit while the circuit
+    /// was up.
     pub reliable_lost: u64,
+    /// Reliable packets still unacked when the region closed the circuit
+    /// during logout (OpenSim may close the agent before acking its
+    /// `LogoutRequest`); not counted in `reliable_lost`.
+    pub unacked_at_logout: u64,
     /// Malformed datagrams (bad framing or undecodable message).
     pub malformed: u64,
     /// Well-framed packets whose message number the template does not know

@@ -6,7 +6,7 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use kestrel_protocol::circuit::{Circuit, CircuitConfig, Inbound, Reliability};
+use kestrel_protocol::circuit::{Circuit, CircuitConfig, Inbound, Reliability, RtoConfig};
 use kestrel_protocol::messages::{
     AgentMovementComplete, KillObject, LogoutReply, Message as WireMessage, RegionHandshake,
     VarBytes, kill_object, logout_reply,
@@ -368,5 +368,38 @@ fn unknown_message_is_counted_apart_from_malformed_and_deduplicated() {
     assert_eq!((st.unknown_messages, st.malformed), (1, 0));
     assert_eq!(st.duplicates_dropped, 1, "the second copy is a duplicate");
     assert_eq!(st.state, CircuitState::Connected);
+    rt.shutdown();
+}
+
+#[test]
+fn a_logout_the_region_never_acks_is_not_a_reliable_loss() {
+    // Short resend timeouts, so the LogoutRequest is given up well inside
+    // the logout timeout (as against OpenSim, which may close the agent
+    // before acking it).
+    let mut s = settings();
+    s.logout_timeout = Duration::from_secs(3);
+    s.core.rto = RtoConfig {
+        initial_ping: Duration::from_millis(20),
+        ping_min: Duration::from_millis(10),
+        ping_max: Duration::from_millis(100),
+        min_timeout: Duration::from_millis(50),
+        timeout_factor: 5,
+    };
+    let rt = runtime();
+    let c = spawn_circuit(&rt, "circuit", s, SpawnOptions::new()).unwrap();
+    let mut peer = Peer::new();
+    let session = session(&peer);
+    handshake(&c, &mut peer, &session);
+    peer.pump(Duration::from_millis(200));
+    assert_eq!(c.stats.load_full().in_flight, 0, "everything acked so far");
+    // The region goes deaf: nothing the viewer sends from now on is acked.
+    assert_eq!(
+        c.addr.ask_blocking(Logout).unwrap(),
+        CircuitState::LoggingOut
+    );
+    let st = wait_state(&c, CircuitState::LoggedOut);
+    assert!(!st.logout_answered);
+    assert_eq!(st.reliable_lost, 0);
+    assert_eq!(st.unacked_at_logout, 1, "the LogoutRequest, given up");
     rt.shutdown();
 }
