@@ -378,6 +378,7 @@ fn a_logout_the_region_never_acks_is_not_a_reliable_loss() {
     // before acking it).
     let mut s = settings();
     s.logout_timeout = Duration::from_secs(3);
+    s.core.max_resends = 3;
     s.core.rto = RtoConfig {
         initial_ping: Duration::from_millis(20),
         ping_min: Duration::from_millis(10),
