@@ -197,11 +197,14 @@ impl ChildProcess {
 
     /// Kill the child (SIGKILL) and close its stdin. Reaping happens in [`try_reap`](Self::try_reap).
     pub(crate) fn kill(&mut self) {
-        self.writer = None;
+        // Kill before closing stdin: a child that sees EOF first may exit by
+        // itself in between (seen on a loaded machine), and the reaped
+        // status would say "exit status 0" instead of SIGKILL.
         if self.status.is_none() && !self.killed {
             let _ = self.child.kill();
             self.killed = true;
         }
+        self.writer = None;
     }
 
     /// Reap the child if it has exited.
