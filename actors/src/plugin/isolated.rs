@@ -275,12 +275,19 @@ fn reader(stdout: ChildStdout, id: PluginId, incarnation: u32, outcomes: Sender<
             Ok(msg) => OutcomeKind::Frame(msg),
             Err(e) => OutcomeKind::PipeEnded(e),
         };
+        let garbage = matches!(&what, OutcomeKind::PipeEnded(e) if is_garbage(e));
         let end = matches!(what, OutcomeKind::PipeEnded(_));
         let sent = outcomes.send(Outcome {
             id,
             incarnation,
             what,
         });
+        if garbage {
+            // Hold the pipe open, discarding, until the supervisor's kill
+            // closes it: dropped now, the child's next write would fail and
+            // it could exit by itself before the kill (seen under load).
+            let _ = std::io::copy(&mut input, &mut std::io::sink());
+        }
         if end || sent.is_err() {
             return;
         }
