@@ -518,6 +518,26 @@ fn gen_message(o: &mut String, m: &MessageDef) -> std::fmt::Result {
          pub fn decode(body: &{body_lt}[u8]) -> Result<Self, crate::messages::DecodeError> {{\n        \
          crate::messages::decode_with(crate::messages::reader_for(body, Self::ID, Self::NAME)?, Self::decode_fields)\n    }}\n"
     )?;
+    // Low and Medium messages out of line: `Message::decode_blocks` then
+    // stays a plain dispatch over the template's 483 messages instead of one
+    // huge function with every decoder inlined. The High and Fixed ones (the
+    // hot ones: updates, pings, acks) may be inlined into it.
+    let inline = match m.frequency {
+        Frequency::High | Frequency::Fixed => "#[inline]",
+        Frequency::Medium | Frequency::Low => "#[inline(never)]",
+    };
+    let wrap = if boxed(m) {
+        format!("|m| crate::messages::Message::{}(::std::boxed::Box::new(m))", m.name)
+    } else {
+        format!("crate::messages::Message::{}", m.name)
+    };
+    let msg_lt = if l { "<'a>" } else { "<'_>" };
+    writeln!(
+        o,
+        "    {inline}\n    \
+         pub(crate) fn decode_message(body: &{body_lt}[u8], start: usize) -> Result<crate::messages::Message{msg_lt}, crate::messages::DecodeError> {{\n        \
+         crate::messages::decode_with(crate::messages::wire::Reader::new(body, start, Self::NAME), Self::decode_fields).map({wrap})\n    }}\n"
+    )?;
     writeln!(
         o,
         "    pub(crate) fn decode_fields(r: &mut crate::messages::wire::Reader<{rl}>) -> \
@@ -715,14 +735,9 @@ fn gen_enum(o: &mut String, t: &Template) -> std::fmt::Result {
          match (id.frequency, id.number) {{"
     )?;
     for m in &t.messages {
-        let wrap = if boxed(m) {
-            format!("|m| Message::{}(::std::boxed::Box::new(m))", m.name)
-        } else {
-            format!("Message::{}", m.name)
-        };
         writeln!(
             o,
-            "            ({}, {}) => crate::messages::decode_with(crate::messages::wire::Reader::new(body, start, {name:?}), {name}::decode_fields).map({wrap}),",
+            "            ({}, {}) => {name}::decode_message(body, start),",
             freq_path(m.frequency),
             number_lit(m),
             name = m.name
