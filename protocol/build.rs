@@ -527,7 +527,10 @@ fn gen_message(o: &mut String, m: &MessageDef) -> std::fmt::Result {
         Frequency::Medium | Frequency::Low => "#[inline(never)]",
     };
     let wrap = if boxed(m) {
-        format!("|m| crate::messages::Message::{}(::std::boxed::Box::new(m))", m.name)
+        format!(
+            "|m| crate::messages::Message::{}(::std::boxed::Box::new(m))",
+            m.name
+        )
     } else {
         format!("crate::messages::Message::{}", m.name)
     };
