@@ -175,6 +175,21 @@ fn parse_profile(s: &str) -> Result<PerformanceProfile, String> {
 mod tests {
     use super::*;
 
+    /// A login to `uri` with every name and password flag given.
+    fn login_args(uri: &str) -> [&str; 9] {
+        [
+            "kestrel",
+            "--login-uri",
+            uri,
+            "--first",
+            "a",
+            "--last",
+            "b",
+            "--password",
+            "c",
+        ]
+    }
+
     #[test]
     fn bad_arguments_are_refused_with_a_reason() {
         let e = Cli::try_parse_from(["kestrel", "--seconds=-3"]).unwrap_err();
@@ -199,36 +214,14 @@ mod tests {
             ("ftp://grid.example/", "not http or https"),
             ("http:///login", "no host"),
         ] {
-            let e = Cli::try_parse_from([
-                "kestrel",
-                "--login-uri",
-                uri,
-                "--first",
-                "a",
-                "--last",
-                "b",
-                "--password",
-                "c",
-            ])
-            .unwrap_err();
+            let e = Cli::try_parse_from(login_args(uri)).unwrap_err();
             let text = e.to_string();
             assert!(
                 text.contains("--login-uri") && text.contains(why),
                 "{uri}: {e}"
             );
         }
-        let cli = Cli::try_parse_from([
-            "kestrel",
-            "--login-uri",
-            "https://grid.example:8002/",
-            "--first",
-            "a",
-            "--last",
-            "b",
-            "--password",
-            "c",
-        ])
-        .unwrap();
+        let cli = Cli::try_parse_from(login_args("https://grid.example:8002/")).unwrap();
         assert_eq!(
             cli.view.login_uri.as_deref(),
             Some("https://grid.example:8002/")

@@ -13,9 +13,8 @@ use kestrel_protocol::circuit::{
     Circuit, CircuitCounters, Inbound, Output, Reliability, SendError as CoreSendError,
 };
 use kestrel_protocol::llsd::caps::SeedCapabilityResponse;
-use kestrel_protocol::messages::{DecodeError, DecodeErrorKind};
 use kestrel_protocol::messages::{Message as WireMessage, message_info};
-use kestrel_protocol::packet::{Packet, PacketError, peek_header};
+use kestrel_protocol::packet::{Packet, peek_header};
 use tokio::net::UdpSocket;
 
 use super::http::HttpClient;
@@ -487,7 +486,7 @@ impl CircuitActor {
                         self.dispatch(packet.message, meta, d, ctx);
                     }
                 }
-                Err(e) if is_unknown_message(&e) => {
+                Err(e) if e.is_unknown_message() => {
                     // Well framed, but a message the template lacks: acked and
                     // deduplicated like any packet, counted apart from malformed.
                     if let Ok(Inbound::Deliver(_)) = d.circuit.receive(&dg.bytes, now) {
@@ -527,17 +526,6 @@ impl CircuitActor {
             self.wait_deliveries(d, waits, ctx);
         }
     }
-}
-
-/// True for a well-framed packet whose message number the template lacks.
-fn is_unknown_message(e: &PacketError) -> bool {
-    matches!(
-        e,
-        PacketError::Message(DecodeError {
-            kind: DecodeErrorKind::UnknownMessage(_),
-            ..
-        })
-    )
 }
 
 /// Reads datagrams and hands them to the actor's mailbox (waiting when it
