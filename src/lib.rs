@@ -3,6 +3,7 @@
 
 pub mod alloc_stats;
 pub mod app;
+pub mod assets;
 pub mod chat;
 pub mod cli;
 pub mod config;

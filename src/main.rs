@@ -259,6 +259,10 @@ fn load_settings(args: &ViewArgs, dir: &ConfigDir) -> (PerformanceSettings, Sess
             governor,
             plugins: None,
             tls: TlsTrust::default(),
+            assets: kestrel::assets::AssetSettings {
+                disk_cache: Some(ConfigDir::cache_dir().join("textures")),
+                ..Default::default()
+            },
         },
     )
 }

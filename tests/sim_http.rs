@@ -127,7 +127,7 @@ async fn the_seed_capability_grants_what_the_region_serves() {
     let granted: SeedCapabilityResponse = llsd::from_xml_str(&a.body).unwrap();
     let mut names: Vec<&String> = granted.0.keys().collect();
     names.sort();
-    assert_eq!(names, ["EventQueueGet", "SimulatorFeatures"]);
+    assert_eq!(names, ["EventQueueGet", "GetTexture", "SimulatorFeatures"]);
 
     let features = granted.url("SimulatorFeatures").unwrap();
     let a = http(

@@ -36,6 +36,11 @@ impl Uuid {
     pub const fn from_u128(v: u128) -> Self {
         Uuid(v.to_be_bytes())
     }
+
+    /// The UUID as a 128-bit number (the inverse of [`Uuid::from_u128`]).
+    pub const fn as_u128(&self) -> u128 {
+        u128::from_be_bytes(self.0)
+    }
 }
 
 impl fmt::Display for Uuid {

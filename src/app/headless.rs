@@ -27,7 +27,18 @@ use crate::governor::{FrameSample, TraceRecorder};
 use crate::render::{
     Camera, Environment, FrameStats, HEADLESS_FORMAT, HeadlessRenderer, OverlayPass,
 };
+use crate::assets::TextureFigures;
 use crate::scene::SceneView;
+
+/// The circuit-only run's JSON line: the circuit's report plus the textures'.
+#[derive(Debug, Clone, Serialize)]
+pub struct CircuitRunReport {
+    /// The circuit's figures.
+    #[serde(flatten)]
+    pub circuit: HeadlessReport,
+    /// What the AssetActor fetched and decoded during the run.
+    pub textures: TextureFigures,
+}
 
 /// The render run's JSON line: the circuit's report plus frame figures.
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +46,11 @@ pub struct RenderReport {
     /// The circuit's figures.
     #[serde(flatten)]
     pub circuit: HeadlessReport,
+    /// What the AssetActor fetched and decoded during the run.
+    pub textures: TextureFigures,
+    /// Texture levels the frames uploaded to the GPU (textures arriving
+    /// while the frames ran).
+    pub textures_uploaded: u64,
     /// Objects the render thread drew from (its copy of the scene).
     pub objects_drawn: usize,
     /// Frames rendered.
@@ -74,7 +90,7 @@ pub fn run_headless_circuit(
     target: LoginTarget,
     seconds: f64,
     options: SessionOptions,
-) -> Result<HeadlessReport, AppError> {
+) -> Result<CircuitRunReport, AppError> {
     // The same session as the window's (plugins see its events), without a renderer.
     let session = Session::start_with(target, options)?;
     session.connect(CONNECT_DEADLINE)?;
@@ -83,13 +99,12 @@ pub fn run_headless_circuit(
     let connected_secs = connected_at.elapsed().as_secs_f64();
     let census = session.net.census()?;
     let stats = session.net.circuit.stats.clone();
+    let textures = TextureFigures::from(&*session.assets.stats.load_full());
     let logged_out = session.shutdown();
-    Ok(HeadlessReport::new(
-        &stats.load_full(),
-        census,
-        logged_out,
-        connected_secs,
-    ))
+    Ok(CircuitRunReport {
+        circuit: HeadlessReport::new(&stats.load_full(), census, logged_out, connected_secs),
+        textures,
+    })
 }
 
 /// Frames the trace recorder buffers before it drops (as the window's).
@@ -156,12 +171,15 @@ pub fn run_headless_render(
     let adapter = renderer.gpu().summary.name.clone();
     tracing::info!(%adapter, "offscreen renderer ready");
 
-    let session = Session::start_with(target, session)?;
+    let mut session = Session::start_with(target, session)?;
     session.connect(CONNECT_DEADLINE)?;
     let connected_at = Instant::now();
     wait_for_region(&session, Duration::from_secs_f64(options.wait_seconds));
 
     let mut viewer = HeadlessViewer::new(renderer);
+    if let Some(demand) = session.demand.take() {
+        viewer.attach_demand(demand);
+    }
     if options.editor {
         viewer.open_editor(&session);
     }
@@ -201,7 +219,9 @@ pub fn run_headless_render(
         tracing::info!(path = %path.display(), "screenshot written");
     }
     let objects_drawn = viewer.object_count();
+    let textures_uploaded = viewer.textures_uploaded();
     drop(viewer);
+    let textures = TextureFigures::from(&*session.assets.stats.load_full());
     let census = session.net.census()?;
     let stats = (*session.net.circuit.stats.load_full()).clone();
     let connected_secs = connected_at.elapsed().as_secs_f64();
@@ -212,6 +232,8 @@ pub fn run_headless_render(
     let circuit = HeadlessReport::new(&stats, census, logged_out, connected_secs);
     Ok(RenderReport {
         circuit,
+        textures,
+        textures_uploaded,
         objects_drawn,
         frames,
         frame_ms_p50: percentile(&mut frame_ms, 0.50),
@@ -315,6 +337,7 @@ impl HeadlessViewer {
             circuit: Some(session.net.circuit.stats.clone()),
             governor: Some(session.governor.clone()),
             plugins: session.plugins.clone(),
+            assets: Some(session.assets.stats.clone()),
             ..EditorSources::default()
         };
         let frames = match kestrel_actors::telemetry::spawn(&runtime) {
@@ -373,6 +396,7 @@ impl HeadlessViewer {
         self.settings
             .follow(&session.governor, self.renderer.renderer_mut());
         self.view.update(&session.scene);
+        self.view.update_textures(&session.assets);
         let (width, height) = self.renderer.size();
         let overlay = match &mut self.editor {
             Some(e) if e.editor.is_open() => {
@@ -400,6 +424,8 @@ impl HeadlessViewer {
             overlay,
         );
         self.view.frame_done();
+        self.view
+            .report_demand(self.renderer.renderer().texture_demand());
         self.renderer.wait_idle()?;
         if let Some(e) = &mut self.editor {
             record_in_editor(&mut e.editor, &stats);
@@ -416,6 +442,21 @@ impl HeadlessViewer {
             frame_ms,
             allocs,
         })
+    }
+
+    /// Looks through `camera` from the next frame on.
+    pub fn set_camera(&mut self, camera: Camera) {
+        self.camera = camera;
+    }
+
+    /// Reports the renderer's texture demand through `demand` from now on.
+    pub fn attach_demand(&mut self, demand: crate::assets::DemandSender) {
+        self.view.set_demand(demand);
+    }
+
+    /// Texture levels handed to the renderer so far.
+    pub fn textures_uploaded(&self) -> u64 {
+        self.view.textures_uploaded()
     }
 
     /// The renderer (adapter, screenshots).

@@ -11,7 +11,7 @@ mod window;
 
 pub use headless::{
     ALLOC_WARMUP_MIN_FRAMES, FOV_Y, FrameRecord, HeadlessRenderOptions, HeadlessViewer,
-    RenderReport, alloc_warmup_frames, overview_camera, run_headless_circuit, run_headless_render,
+    CircuitRunReport, RenderReport, alloc_warmup_frames, overview_camera, run_headless_circuit, run_headless_render,
     wait_for_region,
 };
 pub use plugin_bridge::{PluginBridge, PluginBridgeError, PluginBridgeStats};

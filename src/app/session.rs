@@ -12,11 +12,12 @@ use kestrel_protocol::login::StartLocation;
 use kestrel_actors::plugin::PluginControl;
 
 use super::plugin_bridge::{PluginBridge, PluginBridgeError};
+use crate::assets::{AssetHandle, AssetSettings, AttachRegion, DemandSender, spawn_assets};
 use crate::chat::{ChatHandle, ChatSession, spawn_chat};
 use crate::config::PerformanceProfile;
 use crate::governor::relay::{RelayError, spawn_relay};
 use crate::governor::{GovernorHandle, GovernorSpawn, Thresholds};
-use crate::scene::{AttachCircuit, SceneHandle, SceneSpawnError, spawn_scene};
+use crate::scene::{AttachAssets, AttachCircuit, SceneHandle, SceneSpawnError, spawn_scene};
 use crate::sim::{SimConfig, SimError, SimHandle, Simulator};
 
 /// Deltas the scene may queue for the render thread before it coalesces.
@@ -46,8 +47,8 @@ pub enum AppError {
     /// The scene actor did not start.
     #[error(transparent)]
     Scene(#[from] SceneSpawnError),
-    /// The ScalingGovernor did not start.
-    #[error("governor: {0}")]
+    /// The ScalingGovernor or the AssetActor did not start.
+    #[error("actor: {0}")]
     Governor(#[from] kestrel_actors::SpawnError),
     /// The governor's settings relay did not start.
     #[error(transparent)]
@@ -88,6 +89,9 @@ pub struct SessionOptions {
     /// built-in roots (`--ca-cert`); the embedded region's own is added
     /// when the session starts one with TLS.
     pub tls: TlsTrust,
+    /// How textures are fetched and cached (the decoded-texture budget
+    /// follows the governor's `texture_cache_mb`).
+    pub assets: AssetSettings,
 }
 
 impl Default for SessionOptions {
@@ -97,6 +101,7 @@ impl Default for SessionOptions {
             governor: GovernorSpawn::new(PerformanceProfile::Balanced, Thresholds::built_in()),
             plugins: None,
             tls: TlsTrust::default(),
+            assets: AssetSettings::default(),
         }
     }
 }
@@ -111,6 +116,11 @@ pub struct Session {
     pub governor: GovernorHandle,
     /// Local chat: the history heard and the user's lines out.
     pub chat: ChatHandle,
+    /// Textures: the AssetActor, its deliveries and its counters.
+    pub assets: AssetHandle,
+    /// The render side's end of the texture demand channel (taken by the
+    /// render loop).
+    pub demand: Option<DemandSender>,
     /// Carries events to the plugins and their chat out, when plugins run.
     pub plugin_bridge: Option<PluginBridge>,
     /// The plugins' snapshot and controls (for the editor), when plugins run.
@@ -158,6 +168,7 @@ impl Session {
         if let Some(cert) = sim.as_ref().and_then(|(h, _)| h.tls_certificate_der()) {
             tls = tls.with_der(cert.to_vec());
         }
+        let asset_tls = tls.clone();
         let settings = CircuitSettings {
             tls,
             ..CircuitSettings::default()
@@ -170,11 +181,20 @@ impl Session {
         )?;
         let runtime = net.runtime.handle();
         let governor = options.governor.spawn(&runtime)?;
+        let asset_settings = AssetSettings {
+            tls: asset_tls,
+            texture_budget_mb: governor.settings.load().settings.texture_cache_mb,
+            ..options.assets.clone()
+        };
+        let (assets, demand) = spawn_assets(&runtime, asset_settings)?;
+        let _ = assets.addr.try_send(AttachRegion(net.circuit.addr.clone()));
+        let _ = scene.addr.try_send(AttachAssets(assets.addr.clone()));
         spawn_relay(
             &runtime,
             &governor,
             Some(scene.addr.clone()),
             Some(net.circuit.addr.clone()),
+            Some(assets.addr.clone()),
         )?;
         let chat = spawn_chat(&runtime, &net.circuit)?;
         let plugin_bridge = match &options.plugins {
@@ -190,6 +210,8 @@ impl Session {
             scene,
             governor,
             chat,
+            assets,
+            demand: Some(demand),
             plugin_bridge,
             plugins: options.plugins,
             login,

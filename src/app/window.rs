@@ -162,6 +162,11 @@ impl ViewerWindow {
         self.sources.registry = Some(Arc::clone(runtime.registry()));
         self.sources.circuit = Some(session.net.circuit.stats.clone());
         self.sources.governor = Some(session.governor.clone());
+        self.sources.assets = Some(session.assets.stats.clone());
+        let mut session = session;
+        if let Some(demand) = session.demand.take() {
+            self.view.set_demand(demand);
+        }
         window.set_title(&format!("Kestrel — {}", session.login.login_uri));
         self.session = Some(session);
         self.login = None;
@@ -264,6 +269,7 @@ impl WindowApp for ViewerWindow {
             // renderer here, between frames.
             self.settings.follow(&session.governor, frame.renderer());
             self.view.update(&session.scene);
+            self.view.update_textures(&session.assets);
             let agent = *session.scene.agent.load();
             if agent.known {
                 if !self.placed {
@@ -312,6 +318,7 @@ impl WindowApp for ViewerWindow {
             .map(|e| e as &mut dyn OverlayPass);
         let stats = frame.render(&view.render_scene(Environment::default()), &camera, overlay);
         view.frame_done();
+        view.report_demand(frame.renderer().texture_demand());
         let gpu_ms = stats.gpu.map(|g| g.total_ms());
         record_in_editor(editor, &stats);
         if let Some(sink) = &self.frames {

@@ -23,6 +23,19 @@ impl ConfigDir {
         }
     }
 
+    /// Where downloaded assets are cached: `KESTREL_CACHE_DIR` when set, else
+    /// the platform's cache directory (`$XDG_CACHE_HOME/kestrel`,
+    /// `~/.cache/kestrel`), else `./.kestrel/cache`.
+    pub fn cache_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("KESTREL_CACHE_DIR") {
+            return PathBuf::from(dir);
+        }
+        match dirs::cache_dir() {
+            Some(d) => d.join("kestrel"),
+            None => PathBuf::from(".kestrel").join("cache"),
+        }
+    }
+
     /// The settings file in this directory.
     pub fn settings_file(&self) -> PathBuf {
         self.0.join("settings.toml")

@@ -26,8 +26,8 @@ pub use chat_window::ChatWindow;
 pub use egui_pass::EguiPass;
 pub use login_screen::{DEFAULT_LOGIN_URI, LoginForm, LoginFormError, LoginScreen, LoginState};
 use panels::{
-    ActorsPanel, FramePanel, GovernorPanel, PluginsPanel, PreferencesPanel, network_ui,
-    plugin_overlays_ui,
+    ActorsPanel, AssetsPanel, FramePanel, GovernorPanel, PluginsPanel, PreferencesPanel,
+    network_ui, plugin_overlays_ui,
 };
 
 /// What the editor reads: every source is optional (before login there is
@@ -46,6 +46,8 @@ pub struct EditorSources {
     pub config_dir: Option<ConfigDir>,
     /// The plugins (their snapshot and non-blocking controls).
     pub plugins: Option<PluginControl>,
+    /// The AssetActor's counters (Assets panel).
+    pub assets: Option<Latest<crate::assets::AssetStats>>,
 }
 
 /// The editor's tabs.
@@ -63,17 +65,20 @@ pub enum EditorTab {
     Preferences,
     /// Every plugin's state and faults, with restart/enable/disable.
     Plugins,
+    /// The AssetActor: texture fetches, decodes, cache, memory, failures.
+    Assets,
 }
 
 impl EditorTab {
     /// Every tab, in the order shown.
-    pub const ALL: [EditorTab; 6] = [
+    pub const ALL: [EditorTab; 7] = [
         EditorTab::Actors,
         EditorTab::Network,
         EditorTab::Frame,
         EditorTab::Governor,
         EditorTab::Preferences,
         EditorTab::Plugins,
+        EditorTab::Assets,
     ];
 
     /// The tab's title.
@@ -85,6 +90,7 @@ impl EditorTab {
             EditorTab::Governor => "Governor",
             EditorTab::Preferences => "Preferences",
             EditorTab::Plugins => "Plugins",
+            EditorTab::Assets => "Assets",
         }
     }
 }
@@ -101,6 +107,7 @@ pub struct Editor {
     governor: GovernorPanel,
     preferences: PreferencesPanel,
     plugins: PluginsPanel,
+    assets: AssetsPanel,
 }
 
 impl Editor {
@@ -115,6 +122,7 @@ impl Editor {
             governor: GovernorPanel::new(),
             preferences: PreferencesPanel::new(),
             plugins: PluginsPanel::new(),
+            assets: AssetsPanel::new(),
         }
     }
 
@@ -179,15 +187,17 @@ impl Editor {
         }
         let mut open = self.open;
         if self.all {
-            // Tiled three across and two down over the screen, each panel
-            // its own window (resizable, scrolling inside).
+            // Tiled two rows down over the screen (four across for seven
+            // panels), each panel its own window (resizable, scrolling
+            // inside), so all of them stay on screen.
             let screen = ui.ctx().content_rect();
-            let (cols, rows) = (3.0, 2.0);
-            let cell = egui::vec2(screen.width() / cols, screen.height() / rows);
+            let rows = 2;
+            let cols = EditorTab::ALL.len().div_ceil(rows);
+            let cell = egui::vec2(screen.width() / cols as f32, screen.height() / rows as f32);
             for (i, tab) in EditorTab::ALL.into_iter().enumerate() {
                 let at = egui::pos2(
-                    screen.left() + cell.x * (i % 3) as f32,
-                    screen.top() + cell.y * (i / 3) as f32,
+                    screen.left() + cell.x * (i % cols) as f32,
+                    screen.top() + cell.y * (i / cols) as f32,
                 );
                 let rect = egui::Rect::from_min_size(at, cell).shrink(6.0);
                 egui::Window::new(tab.name())
@@ -261,6 +271,12 @@ impl Editor {
                 }
                 None => {
                     ui.label("No plugin supervisor.");
+                }
+            },
+            EditorTab::Assets => match &sources.assets {
+                Some(a) => self.assets.ui(ui, &a.load()),
+                None => {
+                    ui.label("no asset actor");
                 }
             },
             EditorTab::Preferences => match &sources.governor {

@@ -1,6 +1,7 @@
 //! The [`SettingsRelay`]: subscribed to the governor, it turns each new
 //! [`ActiveSettings`] into the messages the other actors understand — the
-//! mesh LOD bias for the SceneActor and the bandwidth budget for the circuit
+//! mesh LOD bias for the SceneActor, the bandwidth budget for the circuit and
+//! the decoded-texture budget for the AssetActor
 //! (sent on to the region as `AgentThrottle`). The renderer needs no relay:
 //! it reads [`GovernorHandle::settings`](super::GovernorHandle::settings) each frame.
 //!
@@ -12,6 +13,7 @@ use kestrel_actors::circuit::{CircuitActor, SetBandwidth};
 use kestrel_actors::{Addr, Ctx, Durable, Handles, RuntimeHandle, SupervisedActor};
 
 use super::actor::{ActiveSettings, GovernorHandle, Subscribe};
+use crate::assets::{AssetActor, SetTextureBudget};
 use crate::scene::{SceneActor, SetLodBias};
 
 /// The name the relay is spawned under.
@@ -21,6 +23,7 @@ pub const SETTINGS_RELAY_ACTOR: &str = "settings-relay";
 pub struct RelayTargets {
     scene: Option<Addr<SceneActor>>,
     circuit: Option<Addr<CircuitActor>>,
+    assets: Option<Addr<AssetActor>>,
 }
 
 /// The relay actor (its targets are durable).
@@ -54,11 +57,16 @@ impl Handles<ActiveSettings> for SettingsRelay {
             })
             .is_ok()
         });
+        let assets = d
+            .assets
+            .as_ref()
+            .map(|a| a.try_send(SetTextureBudget(s.texture_cache_mb)).is_ok());
         tracing::info!(
             profile = %msg.profile,
             generation = msg.generation,
             ?scene,
             ?circuit,
+            ?assets,
             "performance settings relayed"
         );
     }
@@ -82,8 +90,13 @@ pub fn spawn_relay(
     governor: &GovernorHandle,
     scene: Option<Addr<SceneActor>>,
     circuit: Option<Addr<CircuitActor>>,
+    assets: Option<Addr<AssetActor>>,
 ) -> Result<Addr<SettingsRelay>, RelayError> {
-    let targets = RelayTargets { scene, circuit };
+    let targets = RelayTargets {
+        scene,
+        circuit,
+        assets,
+    };
     let addr = runtime.spawn::<SettingsRelay>(SETTINGS_RELAY_ACTOR, targets)?;
     governor
         .addr

@@ -38,4 +38,29 @@ pub struct MeshData {
     pub vertices: Vec<Vertex>,
     /// Three indices into `vertices` per triangle.
     pub indices: Vec<u32>,
+    /// Index ranges of the mesh's faces in texture-entry order (prims: one per
+    /// prim face, so each can carry its own texture). Empty: the whole mesh is
+    /// one face.
+    pub faces: Vec<FaceRange>,
+}
+
+/// The indices of one face: `indices[first..first + count]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FaceRange {
+    /// First index of the face's triangles.
+    pub first: u32,
+    /// Number of indices (three per triangle).
+    pub count: u32,
+}
+
+impl MeshData {
+    /// The face ranges, or one range over the whole mesh when none were recorded.
+    pub fn face_ranges(&self) -> impl Iterator<Item = FaceRange> + '_ {
+        let whole = FaceRange {
+            first: 0,
+            count: self.indices.len() as u32,
+        };
+        let single = self.faces.is_empty().then_some(whole);
+        self.faces.iter().copied().chain(single)
+    }
 }

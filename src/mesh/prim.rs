@@ -6,10 +6,10 @@ use kestrel_protocol::object_data::PrimShape;
 
 use super::cap::triangulate_cap;
 use super::lod::Lod;
-use super::params::VolumeParams;
+use super::params::{PathKind, VolumeParams};
 use super::path::{Path, Ring, build_path};
 use super::profile::{Cap, ProfileFace, ProfileFaceKind, build_profile};
-use super::{MeshData, Vertex};
+use super::{FaceRange, MeshData, Vertex};
 
 /// Which part of a prim a face is. The position of a face in
 /// [`PrimVolume::faces`] is its texture-entry index (SL's order: top cap,
@@ -56,7 +56,17 @@ pub struct PrimVolume {
 /// Builds the unit-size mesh of `shape` at `lod`. Pure and deterministic;
 /// out-of-range or non-finite parameters are clamped, never rejected.
 pub fn build_prim_mesh(shape: &PrimShape, lod: Lod) -> MeshData {
-    build_prim_volume(shape, lod).mesh
+    let volume = build_prim_volume(shape, lod);
+    let mut mesh = volume.mesh;
+    mesh.faces = volume
+        .faces
+        .iter()
+        .map(|f| FaceRange {
+            first: f.first_index,
+            count: f.index_count,
+        })
+        .collect();
+    mesh
 }
 
 /// [`build_prim_mesh`] at every level, coarsest first (index = [`Lod::index`]).
@@ -72,7 +82,13 @@ pub fn build_prim_volume(shape: &PrimShape, lod: Lod) -> PrimVolume {
     let profile = build_profile(&params, detail, split);
     let path = build_path(&params, detail, split, profile.turn_segments);
 
-    let mut b = Builder::default();
+    let mut b = Builder {
+        // The profile's points were turned half a turn for circular paths
+        // (see `build_profile`); SL maps cap texture coordinates from the
+        // unturned profile.
+        cap_uv_turned: params.path == PathKind::Circle,
+        ..Builder::default()
+    };
     let first = path.rings[0];
     let last = path.rings[path.rings.len() - 1];
     if !path.closed {
@@ -131,6 +147,8 @@ struct Builder {
     faces: Vec<PrimFace>,
     /// Scratch: per-vertex normal sums of the face being built.
     acc: Vec<Vec3>,
+    /// Cap points are the profile turned half a turn: undo it for UVs.
+    cap_uv_turned: bool,
 }
 
 /// Twice the triangle's area along its normal.
@@ -303,13 +321,17 @@ impl Builder {
         let normal = normal.normalize_or(Vec3::Z).to_array();
         let base = self.mesh.vertices.len();
         for p in &points {
-            // Planar mapping of the profile square; the bottom is mirrored
-            // so the texture reads correctly from below.
-            let u = if top { p.x + 0.5 } else { 0.5 - p.x };
+            // Planar mapping of the profile square, as SL's
+            // LLVolumeFace::createCap: (x + 0.5, y + 0.5) in GL's t-up
+            // texture space on the top, t mirrored (0.5 - y) on the bottom
+            // so the picture reads correctly from below. Our v runs down
+            // (v = 1 - t): top v = 0.5 - y, bottom v = 0.5 + y.
+            let q = if self.cap_uv_turned { -*p } else { *p };
+            let v = if top { 0.5 - q.y } else { 0.5 + q.y };
             self.mesh.vertices.push(Vertex {
                 position: ring.apply(*p).to_array(),
                 normal,
-                uv: [u, 0.5 - p.y],
+                uv: [q.x + 0.5, v],
             });
         }
         let start = self.mesh.indices.len();
@@ -342,4 +364,79 @@ fn fallback_normal(face: &ProfileFace, i: usize, ring: &Ring) -> Vec3 {
     let d: Vec2 = face.points[(i + 1).min(m - 1)] - face.points[i.saturating_sub(1)];
     let n = ring.rot * Vec3::new(d.y, -d.x, 0.0);
     n.normalize_or(ring.tangent())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// UV of the vertex of `face` at `pos` (unit box coordinates).
+    fn uv_at(volume: &PrimVolume, face: PrimFaceKind, pos: [f32; 3]) -> [f32; 2] {
+        let f = volume
+            .faces
+            .iter()
+            .find(|f| f.kind == face)
+            .unwrap_or_else(|| panic!("no {face:?}"));
+        let range = f.first_index as usize..(f.first_index + f.index_count) as usize;
+        volume.mesh.indices[range]
+            .iter()
+            .map(|&i| volume.mesh.vertices[i as usize])
+            .find(|v| Vec3::from(v.position).distance(Vec3::from(pos)) < 1e-5)
+            .unwrap_or_else(|| panic!("{face:?} has no vertex at {pos:?}"))
+            .uv
+    }
+
+    #[test]
+    fn box_uvs_follow_the_reference_viewer() {
+        // Texture v runs down the image (row 0 at the top), SL's t runs up.
+        let b = build_prim_volume(&PrimShape::BOX, Lod::High);
+        // Top: x+0.5, 0.5-y: upright seen from above with north up.
+        assert_eq!(uv_at(&b, PrimFaceKind::Top, [-0.5, -0.5, 0.5]), [0.0, 1.0]);
+        assert_eq!(uv_at(&b, PrimFaceKind::Top, [0.5, 0.5, 0.5]), [1.0, 0.0]);
+        // Bottom: x+0.5, 0.5+y (SL mirrors t, not s).
+        assert_eq!(
+            uv_at(&b, PrimFaceKind::Bottom, [-0.5, -0.5, -0.5]),
+            [0.0, 0.0]
+        );
+        assert_eq!(
+            uv_at(&b, PrimFaceKind::Bottom, [0.5, 0.5, -0.5]),
+            [1.0, 1.0]
+        );
+        // The south side (side 0): u west to east, the image's bottom at the
+        // bottom of the box.
+        let side = PrimFaceKind::Outer { side: 0 };
+        assert_eq!(uv_at(&b, side, [-0.5, -0.5, -0.5]), [0.0, 1.0]);
+        assert_eq!(uv_at(&b, side, [0.5, -0.5, 0.5]), [1.0, 0.0]);
+    }
+
+    #[test]
+    fn circular_path_caps_map_the_unturned_profile() {
+        // SL sweeps circular paths with a half turn in the path's rotation
+        // and maps caps from the unturned profile point p: top UV
+        // (p.x + 0.5, 0.5 - p.y). With hole size 1 the path radius is 0; the
+        // top cap (path end, half a revolution) then lies at
+        // (-p.x, p.y, 0) after our turned profile (-p) is rotated by π
+        // about x, so its UV is (0.5 - x, 0.5 - y).
+        let mut shape = PrimShape::BOX;
+        shape.path = kestrel_protocol::object_data::PathCurve::Circle;
+        shape.path_end = 0.5;
+        let v = build_prim_volume(&shape, Lod::Low);
+        let top = v
+            .faces
+            .iter()
+            .find(|f| f.kind == PrimFaceKind::Top)
+            .unwrap();
+        let range = top.first_index as usize..(top.first_index + top.index_count) as usize;
+        for &i in &v.mesh.indices[range] {
+            let vert = v.mesh.vertices[i as usize];
+            let [x, y, _] = vert.position;
+            let want = [0.5 - x, 0.5 - y];
+            assert!(
+                (vert.uv[0] - want[0]).abs() < 1e-5 && (vert.uv[1] - want[1]).abs() < 1e-5,
+                "{:?} has uv {:?}, want {want:?}",
+                vert.position,
+                vert.uv
+            );
+        }
+    }
 }

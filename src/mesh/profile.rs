@@ -344,10 +344,20 @@ fn outlines(p: &VolumeParams, detail: f32) -> (NGon, NGon, f32) {
 /// Splits an outline into faces: one per polygon edge for flat outlines,
 /// a single smooth face otherwise. `inner` reverses each face (and their
 /// order) so the hollow's walls face into the hole.
+///
+/// Texture U is SL's (LLProfile::generate, LLVolumeFace::createSide): on the
+/// outside, the profile parameter times the number of sides, less the
+/// side's start (0..1 per polygon side), or the parameter itself around a
+/// circle. On the hollow, the hole's parameter times the box hollow
+/// (`inner_u_scale`: SL scales the hole's points, texture coordinate
+/// included, by the hollow), running backwards along the hollow's walls, so
+/// the whole hollow shows one stretch of `inner_u_scale` of the texture,
+/// mirrored as seen from inside (as in SL).
 fn outline_faces(
     pts: &[PPoint],
     ngon: &NGon,
     inner: bool,
+    inner_u_scale: f32,
     closed: bool,
     out: &mut Vec<ProfileFace>,
 ) {
@@ -360,10 +370,13 @@ fn outline_faces(
                 let run = &pts[start..=i];
                 let mid = 0.5 * (run[0].t + run[run.len() - 1].t);
                 let side = (mid * sides).floor();
-                let u = run
-                    .iter()
-                    .map(|q| (q.t * sides - side).clamp(0.0, 1.0))
-                    .collect();
+                let u = if inner {
+                    run.iter().map(|q| q.t * inner_u_scale).collect()
+                } else {
+                    run.iter()
+                        .map(|q| (q.t * sides - side).clamp(0.0, 1.0))
+                        .collect()
+                };
                 let kind = if inner {
                     ProfileFaceKind::Inner
                 } else {
@@ -386,7 +399,11 @@ fn outline_faces(
                 ProfileFaceKind::Outer { side: 0 }
             },
             points: pts.iter().map(|q| q.pos).collect(),
-            u: pts.iter().map(|q| q.t).collect(),
+            u: if inner {
+                pts.iter().map(|q| q.t * inner_u_scale).collect()
+            } else {
+                pts.iter().map(|q| q.t).collect()
+            },
             closed,
         });
     }
@@ -395,11 +412,6 @@ fn outline_faces(
         for f in &mut faces {
             f.points.reverse();
             f.u.reverse();
-            // Reversed travel: mirror U so the texture reads correctly
-            // from inside the hollow.
-            for u in &mut f.u {
-                *u = 1.0 - *u;
-            }
         }
     }
     out.extend(faces);
@@ -452,9 +464,11 @@ pub(crate) fn build_profile(p: &VolumeParams, detail: f32, split: u32) -> Profil
     }
 
     let mut faces = Vec::new();
-    outline_faces(&outer, &outer_ngon, false, closed, &mut faces);
+    outline_faces(&outer, &outer_ngon, false, 0.0, closed, &mut faces);
     if !hole.is_empty() {
-        outline_faces(&hole, &hole_ngon, true, closed, &mut faces);
+        // SL's box hollow (before our fit limit, which only moves points).
+        let inner_u_scale = p.hollow * hollow_factor;
+        outline_faces(&hole, &hole_ngon, true, inner_u_scale, closed, &mut faces);
     }
     let center = Vec2::ZERO;
     let (o_first, o_last) = (outer[0].pos, outer[outer.len() - 1].pos);
@@ -556,6 +570,25 @@ mod tests {
         );
         assert_eq!(prof.faces[0].points[0], Vec2::new(0.0, -0.5));
         assert_eq!(prof.faces[0].u, vec![0.5, 1.0]);
+    }
+
+    #[test]
+    fn hollow_u_is_the_hole_parameter_times_the_hollow_running_backwards() {
+        // SL: the hole's texture coordinate is scaled with its points, and
+        // the hole is walked backwards (LLProfile::addHole).
+        let prof = build_profile(&params(|s| s.profile_hollow = 0.5), 1.0, 0);
+        let inner: Vec<f32> = prof
+            .faces
+            .iter()
+            .filter(|f| f.kind == ProfileFaceKind::Inner)
+            .flat_map(|f| f.u.iter().copied())
+            .collect();
+        assert_eq!(inner.first(), Some(&0.5));
+        assert_eq!(inner.last(), Some(&0.0));
+        assert!(inner.windows(2).all(|w| w[0] >= w[1]), "{inner:?}");
+        // Outer sides: 0..1 per side.
+        let outer = &prof.faces[0];
+        assert_eq!(outer.u, vec![0.0, 1.0]);
     }
 
     #[test]

@@ -271,5 +271,9 @@ fn grid(field: &Field<'_>, x0: usize, y0: usize, span: usize, stride: usize) -> 
             indices.extend_from_slice(&[a, b, c, a, c, d]);
         }
     }
-    MeshData { vertices, indices }
+    MeshData {
+        vertices,
+        indices,
+        faces: Vec::new(),
+    }
 }

@@ -1,7 +1,11 @@
 //! Culls a frame's instances and groups the survivors by mesh into one
-//! contiguous run per mesh (a counting sort), ready for one instanced draw per
-//! mesh. All working storage is kept between frames: once the vectors have
-//! grown to the scene's size, building a frame allocates nothing.
+//! contiguous run per mesh (a counting sort). The renderer hands the grouped
+//! survivors ([`InstanceBatcher::visible`]) to the face batcher
+//! (`render::faces`), which splits them into per-face, per-texture runs;
+//! [`InstanceBatcher::build`] also writes whole-mesh instance data, one
+//! instanced draw per mesh. All working storage is kept between frames: once
+//! the vectors have grown to the scene's size, building a frame allocates
+//! nothing.
 
 use bytemuck::{Pod, Zeroable};
 use glam::{Mat4, Vec3};
@@ -27,6 +31,19 @@ pub struct InstanceRaw {
     pub model: [[f32; 4]; 4],
     /// Linear RGBA.
     pub colour: [f32; 4],
+}
+
+/// An instance that survived culling, with its world-space bounding sphere.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VisibleInstance {
+    /// Mesh slot it draws.
+    pub mesh_slot: u32,
+    /// Its index in the frame's instances.
+    pub index: u32,
+    /// World-space bounding sphere centre.
+    pub centre: Vec3,
+    /// World-space bounding sphere radius.
+    pub radius: f32,
 }
 
 /// A run of instances that share a mesh.
@@ -67,8 +84,10 @@ pub struct CullCounts {
 /// Reusable culling and grouping state.
 #[derive(Debug, Default)]
 pub struct InstanceBatcher {
-    /// (slot, index into the frame's instances) of every survivor.
-    visible: Vec<(u32, u32)>,
+    /// Every survivor, in instance order.
+    survivors: Vec<VisibleInstance>,
+    /// The survivors grouped by mesh slot (the runs of `batches`).
+    visible: Vec<VisibleInstance>,
     /// Per slot: survivor count, then the write cursor of the scatter.
     per_slot: Vec<u32>,
     data: Vec<InstanceRaw>,
@@ -81,11 +100,12 @@ impl InstanceBatcher {
         InstanceBatcher::default()
     }
 
-    /// Culls `instances` and groups the survivors by mesh slot.
+    /// Culls `instances` and groups the survivors by mesh slot into
+    /// [`InstanceBatcher::visible`] and [`InstanceBatcher::batches`].
     ///
     /// `slots` is the number of mesh slots; `lookup` maps a key to its slot
     /// (`< slots`) and object-space bounds, or `None` when not resident.
-    pub fn build(
+    pub fn cull(
         &mut self,
         instances: &[PrimInstance],
         slots: usize,
@@ -93,16 +113,16 @@ impl InstanceBatcher {
         params: &CullParams,
     ) -> CullCounts {
         let mut counts = CullCounts::default();
+        self.survivors.clear();
         self.visible.clear();
         self.per_slot.clear();
         self.per_slot.resize(slots, 0);
+        self.batches.clear();
         // Room for every instance up front: the survivors change as objects
         // and the camera move, and growing at each new high-water mark
         // would allocate in the middle of an otherwise steady run.
-        self.data.clear();
-        self.batches.clear();
+        self.survivors.reserve(instances.len());
         self.visible.reserve(instances.len());
-        self.data.reserve(instances.len());
         self.batches.reserve(slots);
         for (i, inst) in instances.iter().enumerate() {
             let Some((slot, bounds)) = lookup(inst.mesh) else {
@@ -126,9 +146,14 @@ impl InstanceBatcher {
                 continue;
             };
             *n += 1;
-            self.visible.push((slot, i as u32));
+            self.survivors.push(VisibleInstance {
+                mesh_slot: slot,
+                index: i as u32,
+                centre,
+                radius,
+            });
         }
-        counts.drawn = self.visible.len() as u32;
+        counts.drawn = self.survivors.len() as u32;
 
         // Exclusive prefix sum: per_slot becomes each run's start (the scatter cursor).
         let mut start = 0u32;
@@ -144,26 +169,58 @@ impl InstanceBatcher {
             *n = start;
             start += count;
         }
-
-        self.data.resize(self.visible.len(), InstanceRaw::zeroed());
-        for &(slot, i) in &self.visible {
-            let cursor = &mut self.per_slot[slot as usize];
-            let inst = &instances[i as usize];
-            self.data[*cursor as usize] = InstanceRaw {
-                model: inst.model.to_cols_array_2d(),
-                colour: inst.colour,
-            };
+        let placeholder = VisibleInstance {
+            mesh_slot: 0,
+            index: 0,
+            centre: Vec3::ZERO,
+            radius: 0.0,
+        };
+        self.visible.resize(self.survivors.len(), placeholder);
+        for v in &self.survivors {
+            let cursor = &mut self.per_slot[v.mesh_slot as usize];
+            self.visible[*cursor as usize] = *v;
             *cursor += 1;
         }
         counts
     }
 
-    /// Instance data of the last build, grouped so each batch is contiguous.
+    /// [`InstanceBatcher::cull`], then one [`InstanceRaw`] per survivor in
+    /// [`InstanceBatcher::instance_data`], grouped as the batches are (for
+    /// whole-mesh instanced draws).
+    pub fn build(
+        &mut self,
+        instances: &[PrimInstance],
+        slots: usize,
+        lookup: impl Fn(MeshKey) -> Option<(u32, MeshBounds)>,
+        params: &CullParams,
+    ) -> CullCounts {
+        let counts = self.cull(instances, slots, lookup, params);
+        self.data.clear();
+        self.data.reserve(instances.len());
+        self.data.extend(self.visible.iter().map(|v| {
+            let inst = &instances[v.index as usize];
+            InstanceRaw {
+                model: inst.model.to_cols_array_2d(),
+                colour: inst.colour,
+            }
+        }));
+        counts
+    }
+
+    /// Survivors of the last cull grouped by mesh slot: each of
+    /// [`InstanceBatcher::batches`] is the range
+    /// `first_instance..first_instance + instance_count` of this slice.
+    pub fn visible(&self) -> &[VisibleInstance] {
+        &self.visible
+    }
+
+    /// Instance data of the last [`InstanceBatcher::build`], grouped so each
+    /// batch is contiguous.
     pub fn instance_data(&self) -> &[InstanceRaw] {
         &self.data
     }
 
-    /// Runs of the last build, one per mesh with survivors, in slot order.
+    /// Runs of the last cull, one per mesh with survivors, in slot order.
     pub fn batches(&self) -> &[InstanceBatch] {
         &self.batches
     }
@@ -204,6 +261,7 @@ mod tests {
             mesh: MeshKey(mesh),
             model: Mat4::from_translation(Vec3::new(x, y, 0.0)),
             colour: [x, y, 0.0, 1.0],
+            faces: Default::default(),
         }
     }
 

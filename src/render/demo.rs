@@ -30,7 +30,9 @@ pub fn unit_cube() -> MeshData {
             mesh.vertices.push(Vertex {
                 position: p.to_array(),
                 normal: n.to_array(),
-                uv: [(su + 1.0) * 0.5, (sv + 1.0) * 0.5],
+                // v runs down the image (row 0 on top), so the picture
+                // stands upright on the sides.
+                uv: [(su + 1.0) * 0.5, (1.0 - sv) * 0.5],
             });
         }
         mesh.indices
@@ -94,6 +96,7 @@ pub fn cube_field(key: MeshKey, count: usize) -> Vec<PrimInstance> {
                 mesh: key,
                 model,
                 colour: [0.3 + 0.6 * t, 0.5, 0.9 - 0.6 * t, 1.0],
+                faces: Default::default(),
             }
         })
         .collect()

@@ -1,5 +1,6 @@
-//! A procedural, tileable grey noise texture with a full mip chain, used as
-//! terrain detail so that the texture filtering setting has something to act on.
+//! A procedural, tileable grey noise texture with a full mip chain: the
+//! terrain's generated detail when the region's detail textures are not
+//! resident, and the noise that breaks the height bands when they are.
 //! Built once at start-up.
 
 /// Side of the top mip level, texels (a power of two).
@@ -101,26 +102,6 @@ pub(crate) fn create(device: &wgpu::Device, queue: &wgpu::Queue) -> wgpu::Textur
         );
     }
     texture.create_view(&wgpu::TextureViewDescriptor::default())
-}
-
-/// The sampler for a filtering setting (repeat addressing).
-pub(crate) fn sampler(device: &wgpu::Device, filtering: super::Filtering) -> wgpu::Sampler {
-    use super::Filtering;
-    let mipmap_filter = match filtering {
-        Filtering::Bilinear => wgpu::MipmapFilterMode::Nearest,
-        Filtering::Trilinear | Filtering::Anisotropic(_) => wgpu::MipmapFilterMode::Linear,
-    };
-    device.create_sampler(&wgpu::SamplerDescriptor {
-        label: Some("texture sampler"),
-        address_mode_u: wgpu::AddressMode::Repeat,
-        address_mode_v: wgpu::AddressMode::Repeat,
-        address_mode_w: wgpu::AddressMode::Repeat,
-        mag_filter: wgpu::FilterMode::Linear,
-        min_filter: wgpu::FilterMode::Linear,
-        mipmap_filter,
-        anisotropy_clamp: filtering.anisotropy(),
-        ..Default::default()
-    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,11 @@ use wgpu::util::DeviceExt;
 
 use super::batch::MeshBounds;
 use super::scene::{MeshKey, MeshUpload};
-use crate::mesh::MeshData;
+use crate::mesh::{FaceRange, MeshData};
+
+/// Most faces a mesh may have: the batcher packs the face number into 8 bits
+/// of its sort key (prims have at most 9 faces, mesh assets 8).
+pub const MAX_FACES: usize = 255;
 
 /// Why a mesh was not uploaded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -33,6 +37,21 @@ pub enum MeshRejected {
     /// A vertex position is NaN or infinite.
     #[error("vertex {0} has a non-finite position")]
     NonFinite(usize),
+    /// A face's index range is not whole triangles inside the index list.
+    #[error("face {face} covers indices {first}..{first}+{count} of {indices}")]
+    BadFace {
+        /// The face's position in `MeshData::faces`.
+        face: usize,
+        /// Its first index.
+        first: u32,
+        /// Its index count.
+        count: u32,
+        /// How many indices the mesh has.
+        indices: usize,
+    },
+    /// More faces than [`MAX_FACES`].
+    #[error("{0} faces, at most {MAX_FACES} are drawn")]
+    TooManyFaces(usize),
 }
 
 /// Checks a mesh before it reaches the GPU and returns its bounding sphere.
@@ -42,6 +61,23 @@ pub fn validate_mesh(mesh: &MeshData) -> Result<MeshBounds, MeshRejected> {
     }
     if !mesh.indices.len().is_multiple_of(3) {
         return Err(MeshRejected::NotTriangles(mesh.indices.len()));
+    }
+    if mesh.faces.len() > MAX_FACES {
+        return Err(MeshRejected::TooManyFaces(mesh.faces.len()));
+    }
+    for (face, f) in mesh.faces.iter().enumerate() {
+        let end = u64::from(f.first) + u64::from(f.count);
+        if !f.first.is_multiple_of(3)
+            || !f.count.is_multiple_of(3)
+            || end > mesh.indices.len() as u64
+        {
+            return Err(MeshRejected::BadFace {
+                face,
+                first: f.first,
+                count: f.count,
+                indices: mesh.indices.len(),
+            });
+        }
     }
     let n = mesh.vertices.len();
     if let Some((at, &index)) = mesh
@@ -81,6 +117,9 @@ pub(crate) struct GpuMesh {
     pub(crate) vertices: wgpu::Buffer,
     pub(crate) indices: wgpu::Buffer,
     pub(crate) index_count: u32,
+    /// Index ranges per face in texture-entry order (never empty: a mesh
+    /// without faces is one face over all its indices).
+    pub(crate) faces: Vec<FaceRange>,
     pub(crate) bounds: MeshBounds,
     /// The CPU mesh it came from, to notice re-uploads of the same `Arc`
     /// (a `Weak` keeps only the allocation's header alive, not the data).
@@ -111,6 +150,7 @@ impl GpuMesh {
             vertices,
             indices,
             index_count: mesh.indices.len() as u32,
+            faces: mesh.face_ranges().collect(),
             bounds,
             source,
         })
@@ -199,6 +239,13 @@ impl MeshStore {
         &self.meshes[slot as usize]
     }
 
+    /// Faces of the mesh in a slot (at least 1).
+    pub(crate) fn face_count(&self, slot: u32) -> u32 {
+        self.meshes
+            .get(slot as usize)
+            .map_or(1, |m| m.faces.len() as u32)
+    }
+
     /// Number of resident meshes (= number of slots).
     pub(crate) fn len(&self) -> usize {
         self.meshes.len()
@@ -223,6 +270,7 @@ mod tests {
         let m = MeshData {
             vertices: vec![v(-1.0, -1.0, 0.0), v(1.0, -1.0, 0.0), v(0.0, 3.0, 0.0)],
             indices: vec![0, 1, 2],
+            ..Default::default()
         };
         let b = validate_mesh(&m).unwrap();
         for vert in &m.vertices {
@@ -238,11 +286,13 @@ mod tests {
         let m = MeshData {
             vertices: tri.clone(),
             indices: vec![0, 1],
+            ..Default::default()
         };
         assert_eq!(validate_mesh(&m), Err(MeshRejected::NotTriangles(2)));
         let m = MeshData {
             vertices: tri.clone(),
             indices: vec![0, 1, 3],
+            ..Default::default()
         };
         assert_eq!(
             validate_mesh(&m),
@@ -257,7 +307,33 @@ mod tests {
         let m = MeshData {
             vertices: bad,
             indices: vec![0, 1, 2],
+            ..Default::default()
         };
         assert_eq!(validate_mesh(&m), Err(MeshRejected::NonFinite(1)));
+    }
+
+    #[test]
+    fn face_ranges_must_be_whole_triangles_inside_the_indices() {
+        let tri = vec![v(0.0, 0.0, 0.0), v(1.0, 0.0, 0.0), v(0.0, 1.0, 0.0)];
+        let with_faces = |faces: Vec<FaceRange>| MeshData {
+            vertices: tri.clone(),
+            indices: vec![0, 1, 2, 0, 2, 1],
+            faces,
+        };
+        let ok = with_faces(vec![
+            FaceRange { first: 0, count: 3 },
+            FaceRange { first: 3, count: 3 },
+        ]);
+        assert!(validate_mesh(&ok).is_ok());
+        let past_end = with_faces(vec![FaceRange { first: 3, count: 6 }]);
+        assert!(matches!(
+            validate_mesh(&past_end),
+            Err(MeshRejected::BadFace { face: 0, .. })
+        ));
+        let split_triangle = with_faces(vec![FaceRange { first: 1, count: 3 }]);
+        assert!(matches!(
+            validate_mesh(&split_triangle),
+            Err(MeshRejected::BadFace { .. })
+        ));
     }
 }

@@ -1,6 +1,7 @@
-//! The frame loop: applies the scene's pending uploads, culls and batches the
-//! instances, writes the per-frame buffers and records the passes. All per-frame
-//! storage (instance vectors, GPU buffers, the uniform buffer) persists, so a
+//! The frame loop: applies the scene's pending uploads (meshes, textures),
+//! culls the instances and batches their faces, writes the per-frame buffers
+//! and records the passes. All per-frame storage (instance vectors, the
+//! texture demand map, GPU buffers, the uniform buffer) persists, so a
 //! steady-state frame allocates nothing in Kestrel code.
 
 use std::time::Instant;
@@ -9,18 +10,20 @@ use crate::alloc_stats;
 
 use super::batch::{CullParams, InstanceBatcher};
 use super::camera::{Camera, Frustum};
+use super::faces::{FaceBatcher, FaceView};
 use super::globals::GlobalsUniform;
 use super::gpu::GpuContext;
 use super::gpu_timer::GpuTimer;
 use super::mesh_store::{MeshStore, UploadOutcome};
 use super::passes::overlay::{self, OverlayPass, OverlayTarget};
-use super::passes::prims::PrimsPass;
+use super::passes::prims::{PrimPass, PrimsPass};
 use super::passes::sky::SkyPass;
 use super::passes::terrain::{TerrainPass, TerrainSync};
 use super::passes::{DEPTH_FORMAT, PassInputs, Targets};
-use super::scene::RenderScene;
+use super::scene::{RenderScene, TextureKey};
 use super::settings::RenderSettings;
 use super::stats::{FrameStats, PassName};
+use super::texture_store::{TextureStats, TextureStore};
 
 /// Draws frames into any colour target of the format it was built for.
 #[derive(Debug)]
@@ -37,7 +40,9 @@ pub struct Renderer {
     terrain: TerrainPass,
     prims: PrimsPass,
     meshes: MeshStore,
+    textures: TextureStore,
     batcher: InstanceBatcher,
+    faces: FaceBatcher,
     settings: RenderSettings,
     timer: Option<GpuTimer>,
     frame: u64,
@@ -85,20 +90,17 @@ impl Renderer {
             }],
         });
         let (width, height) = (width.max(1), height.max(1));
+        let textures = TextureStore::new(&device, &queue, settings.texture_filtering);
         Renderer {
             depth: create_depth(&device, width, height),
             sky: SkyPass::new(&device, &globals_layout, color_format),
-            terrain: TerrainPass::new(
-                &device,
-                &queue,
-                &globals_layout,
-                color_format,
-                settings.texture_filtering,
-            ),
-            prims: PrimsPass::new(&device, &globals_layout, color_format),
+            terrain: TerrainPass::new(&device, &queue, &globals_layout, color_format, &textures),
+            prims: PrimsPass::new(&device, &globals_layout, textures.layout(), color_format),
             timer: GpuTimer::new(&device, &queue),
             meshes: MeshStore::default(),
+            textures,
             batcher: InstanceBatcher::new(),
+            faces: FaceBatcher::new(),
             globals_buffer,
             globals,
             color_format,
@@ -139,8 +141,9 @@ impl Renderer {
     /// Replaces the settings; they apply from the next frame.
     pub fn set_settings(&mut self, settings: RenderSettings) {
         if settings.texture_filtering != self.settings.texture_filtering {
-            self.terrain
+            self.textures
                 .set_filtering(&self.device, settings.texture_filtering);
+            self.terrain.sampler_changed();
         }
         self.settings = settings;
     }
@@ -154,6 +157,23 @@ impl Renderer {
     /// constant in a steady state).
     pub fn instance_buffer_grows(&self) -> u32 {
         self.prims.instance_buffer_grows()
+    }
+
+    /// What the texture store holds, and what the last frame uploaded.
+    pub fn texture_stats(&self) -> TextureStats {
+        self.textures.stats()
+    }
+
+    /// The frame just drawn's demand per texture: for every texture shown
+    /// (resident or not), the largest number of screen pixels one copy of it
+    /// covers — an instance's projected bounding sphere (as the reference
+    /// viewer estimates a face's pixel area) divided by the face's repeats
+    /// (a texture tiled 4×4 needs a sixteenth of the texels), the largest
+    /// over the faces showing it. The region's terrain detail textures ask
+    /// for the whole target while there is terrain. The asset side turns
+    /// pixels into a discard level; iterating allocates nothing.
+    pub fn texture_demand(&self) -> impl ExactSizeIterator<Item = (TextureKey, f32)> + '_ {
+        self.faces.demand()
     }
 
     /// Draws one frame of `scene` seen by `camera` into `target` (same size as
@@ -190,7 +210,7 @@ impl Renderer {
         });
 
         let meshes = &self.meshes;
-        let culled = self.batcher.build(
+        let culled = self.batcher.cull(
             scene.instances,
             meshes.len(),
             |k| meshes.lookup(k),
@@ -204,8 +224,32 @@ impl Renderer {
         stats.instances_culled_distance = culled.culled_distance;
         stats.instances_culled_frustum = culled.culled_frustum;
         stats.instances_missing_mesh = culled.missing_mesh;
+        let textures = &self.textures;
+        let face_counts = self.faces.build(
+            scene.instances,
+            self.batcher.visible(),
+            |slot| meshes.face_count(slot),
+            |t| textures.resolve(t),
+            &FaceView {
+                eye: camera.position,
+                pixels_per_radian: self.height as f32 / camera.fov_y.max(1e-3),
+            },
+        );
+        stats.faces_blended = face_counts.blended;
+        if let (Some(t), Some(_)) = (scene.terrain_textures, scene.terrain) {
+            let whole_target = self.width as f32 * self.height as f32;
+            for key in t.detail {
+                self.faces.add_demand(key, whole_target);
+            }
+        }
         self.prims
-            .upload_instances(&self.device, &self.queue, self.batcher.instance_data());
+            .upload_instances(&self.device, &self.queue, self.faces.instance_data());
+        self.terrain.sync_textures(
+            &self.device,
+            &self.queue,
+            &self.textures,
+            scene.terrain_textures,
+        );
 
         let mut encoder = alloc_stats::wgpu(|| {
             self.device
@@ -235,16 +279,27 @@ impl Renderer {
         if terrain_draws > 0 {
             stats.triangles += self.terrain.triangles();
         }
-        let prim_draws = self.prims.record(
-            &mut encoder,
-            &inputs,
-            self.batcher.batches(),
-            &self.meshes,
-            writes(PassName::Prims),
-        );
-        stats.draw_calls += prim_draws.draw_calls;
-        stats.triangles += prim_draws.triangles;
-        let mut passes_run = 3;
+        for (which, runs, name) in [
+            (PrimPass::Opaque, self.faces.opaque_runs(), PassName::Prims),
+            (
+                PrimPass::Blended,
+                self.faces.blended_runs(),
+                PassName::Blended,
+            ),
+        ] {
+            let draws = self.prims.record(
+                which,
+                &mut encoder,
+                &inputs,
+                runs,
+                &self.meshes,
+                &self.textures,
+                writes(name),
+            );
+            stats.draw_calls += draws.draw_calls;
+            stats.triangles += draws.triangles;
+        }
+        let mut passes_run = 4;
         if let Some(o) = overlay {
             let overlay_target = OverlayTarget {
                 view: target,
@@ -271,6 +326,12 @@ impl Renderer {
             stats.gpu = t.latest();
         }
         stats.meshes_resident = self.meshes.len() as u32;
+        let t = self.textures.stats();
+        stats.textures_uploaded = t.uploads;
+        stats.texture_upload_bytes = t.upload_bytes;
+        stats.texture_uploads_rejected = t.rejected;
+        stats.textures_resident = t.resident;
+        stats.texture_bytes_resident = t.resident_bytes;
         stats.cpu_ms = started.elapsed().as_secs_f32() * 1000.0;
         stats
     }
@@ -289,6 +350,12 @@ impl Renderer {
         for key in scene.mesh_removals {
             self.meshes.remove(*key);
         }
+        self.textures.apply(
+            &self.device,
+            &self.queue,
+            scene.texture_uploads,
+            scene.texture_removals,
+        );
         match self.terrain.sync(&self.device, scene.terrain) {
             TerrainSync::Uploaded => stats.meshes_uploaded += 1,
             TerrainSync::Rejected(why) => {

@@ -25,15 +25,123 @@ pub struct MeshUpload {
     pub mesh: Arc<MeshData>,
 }
 
-/// One opaque prim to draw.
+/// Names a texture the renderer holds: the asset's UUID as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextureKey(pub u128);
+
+/// Decoded texels and their mip chain, ready to upload (built off the render
+/// thread, on the rayon pool).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextureImage {
+    /// Width of the largest level, texels.
+    pub width: u32,
+    /// Height of the largest level, texels.
+    pub height: u32,
+    /// RGBA8 (sRGB) levels, largest first; level `i` is
+    /// `max(1, width >> i) × max(1, height >> i)` texels.
+    pub mips: Vec<Vec<u8>>,
+    /// Some texel has alpha below 255: faces showing it are blended.
+    pub has_alpha: bool,
+}
+
+impl TextureImage {
+    /// Bytes of all levels together (what uploading it costs).
+    pub fn byte_size(&self) -> usize {
+        self.mips.iter().map(Vec::len).sum()
+    }
+}
+
+/// A texture to upload (or replace: a sharper level of the same texture comes
+/// under the same key) before this frame draws.
+#[derive(Debug, Clone)]
+pub struct TextureUpload {
+    /// The key faces use.
+    pub key: TextureKey,
+    /// The texels.
+    pub image: Arc<TextureImage>,
+}
+
+/// How one face of a prim looks: its texture-entry face, decoded.
 #[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceLook {
+    /// The face's texture; `None` draws the colour alone. A texture that is
+    /// not (yet) resident draws as a grey placeholder.
+    pub texture: Option<TextureKey>,
+    /// Linear RGBA multiplied with the texture; alpha below 1 draws the face
+    /// in the blended pass, after the opaque ones.
+    pub colour: [f32; 4],
+    /// Texture repeats per face along u and v.
+    pub repeats: [f32; 2],
+    /// Texture offset along u and v.
+    pub offset: [f32; 2],
+    /// Texture rotation, radians (counter-clockwise).
+    pub rotation: f32,
+    /// Unlit: drawn at full brightness whatever the light.
+    pub fullbright: bool,
+}
+
+impl FaceLook {
+    /// An untextured face of `colour`.
+    pub fn plain(colour: [f32; 4]) -> FaceLook {
+        FaceLook {
+            texture: None,
+            colour,
+            repeats: [1.0, 1.0],
+            offset: [0.0, 0.0],
+            rotation: 0.0,
+            fullbright: false,
+        }
+    }
+}
+
+/// One prim to draw.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PrimInstance {
     /// Which uploaded mesh to draw.
     pub mesh: MeshKey,
     /// Object → world transform, scale included.
     pub model: Mat4,
-    /// Linear RGBA; alpha is ignored by the opaque pass.
+    /// Linear RGBA of faces that `faces` says nothing about.
     pub colour: [f32; 4],
+    /// Per face in texture-entry order (the mesh's `faces`); faces past the
+    /// end look like the last entry, or plain `colour` when empty. Shared: every
+    /// object that looks the same holds the same `Arc`.
+    pub faces: Arc<[FaceLook]>,
+}
+
+impl PrimInstance {
+    /// An instance whose every face is plain `colour`.
+    pub fn plain(mesh: MeshKey, model: Mat4, colour: [f32; 4]) -> PrimInstance {
+        PrimInstance {
+            mesh,
+            model,
+            colour,
+            faces: Arc::from(Vec::new()),
+        }
+    }
+
+    /// How face `i` looks.
+    pub fn face(&self, i: usize) -> FaceLook {
+        self.faces
+            .get(i)
+            .or(self.faces.last())
+            .copied()
+            .unwrap_or(FaceLook::plain(self.colour))
+    }
+}
+
+/// The region's terrain texturing from its handshake: four detail textures
+/// blended by height, the reference viewer's way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TerrainTextures {
+    /// Detail textures, lowest ground first.
+    pub detail: [TextureKey; 4],
+    /// Height where the blend starts, at the region's SW, NW, SE, NE corners
+    /// (TerrainStartHeight00, 01, 10, 11), metres.
+    pub start_height: [f32; 4],
+    /// Height over which the blend goes through all four textures, at the same
+    /// corners (TerrainHeightRange00..11), metres.
+    pub height_range: [f32; 4],
 }
 
 /// The terrain mesh in world coordinates with a version that changes whenever
@@ -96,6 +204,13 @@ pub struct RenderScene<'a> {
     pub mesh_removals: &'a [MeshKey],
     /// Prims to draw this frame, in any order.
     pub instances: &'a [PrimInstance],
+    /// Textures to upload before drawing (the caller keeps them within the
+    /// frame's upload budget; a later upload of a key replaces the texels).
+    pub texture_uploads: &'a [TextureUpload],
+    /// Textures to free (applied after the uploads).
+    pub texture_removals: &'a [TextureKey],
+    /// Terrain texturing; `None` keeps the generated detail.
+    pub terrain_textures: Option<TerrainTextures>,
     /// Sun and sky.
     pub environment: Environment,
 }

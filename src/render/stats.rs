@@ -7,25 +7,30 @@ pub enum PassName {
     Sky,
     /// Draws the terrain mesh.
     Terrain,
-    /// Draws the opaque prims, one instanced draw per mesh.
+    /// Draws the opaque prim faces, one instanced draw per (mesh, face, texture).
     Prims,
+    /// Draws the blended prim faces (colour alpha below 1 or a texture with
+    /// alpha), back to front, after every opaque surface.
+    Blended,
     /// The editor's UI on top (only when an overlay is given).
     Overlay,
 }
 
 impl PassName {
     /// How many passes there are.
-    pub const COUNT: usize = 4;
+    pub const COUNT: usize = 5;
     /// All passes in frame order.
     pub const ALL: [PassName; PassName::COUNT] = [
         PassName::Sky,
         PassName::Terrain,
         PassName::Prims,
+        PassName::Blended,
         PassName::Overlay,
     ];
 
     /// Every pass's [`as_str`](Self::as_str) name, in frame order.
-    pub const NAMES: [&'static str; PassName::COUNT] = ["sky", "terrain", "prims", "overlay"];
+    pub const NAMES: [&'static str; PassName::COUNT] =
+        ["sky", "terrain", "prims", "blended", "overlay"];
 
     /// A short lower-case name for display.
     pub fn as_str(self) -> &'static str {
@@ -84,6 +89,19 @@ pub struct FrameStats {
     pub mesh_uploads_rejected: u32,
     /// Meshes resident on the GPU after this frame (terrain excluded).
     pub meshes_resident: u32,
+    /// Prim faces drawn in the blended pass (after culling).
+    pub faces_blended: u32,
+    /// Textures uploaded (new or replaced) this frame.
+    pub textures_uploaded: u32,
+    /// Bytes of texels uploaded this frame (all mip levels).
+    pub texture_upload_bytes: u64,
+    /// Texture uploads refused this frame (sizes that do not add up, no levels).
+    pub texture_uploads_rejected: u32,
+    /// Textures resident on the GPU after this frame (the built-in white and
+    /// placeholder excluded).
+    pub textures_resident: u32,
+    /// Bytes of texels resident on the GPU after this frame.
+    pub texture_bytes_resident: u64,
 }
 
 impl Default for GpuTimings {

@@ -20,6 +20,9 @@ use kestrel_protocol::types::Uuid;
 use rayon::prelude::*;
 
 use super::delta::{SceneDelta, SceneStats, TerrainSnapshot};
+use super::looks::{texture_key, textures_of};
+use crate::assets::{AssetActor, WantTextures};
+use crate::render::{TerrainTextures, TextureKey};
 use super::meshes::{MeshCache, lod_for, mesh_key};
 use super::tables::{LocalId, SceneTables};
 use crate::mesh::terrain::{REGION_SIZE, TILE_SIZE};
@@ -44,6 +47,8 @@ pub struct SceneHandle {
     pub stats: Latest<SceneStats>,
     /// Where our own avatar is (known once the region sends it).
     pub agent: Latest<AgentPose>,
+    /// The region's terrain textures (from its handshake).
+    pub terrain_textures: Latest<Option<TerrainTextures>>,
 }
 
 /// Our avatar's place in the region, for the camera to follow.
@@ -70,6 +75,12 @@ pub struct SceneDurable {
     terrain_built: u64,
     lod_bias: f32,
     circuit: Option<(Addr<CircuitActor>, Uuid, Uuid)>,
+    terrain_textures: Latest<Option<TerrainTextures>>,
+    assets: Option<Addr<AssetActor>>,
+    /// Textures already asked of the AssetActor.
+    textures_asked: std::collections::HashSet<TextureKey>,
+    /// Textures to ask for when its mailbox has room.
+    textures_pending: Vec<TextureKey>,
 }
 
 /// The scene actor (its volatile part is empty: everything lives in [`SceneDurable`]).
@@ -82,6 +93,7 @@ impl SupervisedActor for SceneActor {
         ctx.run_interval(TICK, |_, d, _| {
             d.flush();
             d.rebuild_terrain();
+            d.ask_textures();
         });
         SceneActor
     }
@@ -100,6 +112,24 @@ pub struct AttachCircuit {
 
 impl Message for AttachCircuit {
     type Result = ();
+}
+
+/// Tell the scene which AssetActor fetches the textures it meets.
+#[derive(Clone)]
+pub struct AttachAssets(pub Addr<AssetActor>);
+
+impl Message for AttachAssets {
+    type Result = ();
+}
+
+impl Handles<AttachAssets> for SceneActor {
+    fn handle(&mut self, msg: &AttachAssets, d: &mut Durable<SceneDurable>, _: &mut Ctx<'_, Self>) {
+        d.assets = Some(msg.0.clone());
+        // Everything met before the assets were attached.
+        let all: Vec<TextureKey> = d.textures_asked.iter().copied().collect();
+        d.textures_pending.extend(all);
+        d.ask_textures();
+    }
 }
 
 /// Change the mesh LOD bias (from the active performance settings).
@@ -147,6 +177,36 @@ impl Handles<Received<WireMessage<'static>>> for SceneActor {
         d: &mut Durable<SceneDurable>,
         _: &mut Ctx<'_, Self>,
     ) {
+        if let WireMessage::RegionHandshake(h) = &msg.message {
+            let info = &h.region_info;
+            let detail = [
+                info.terrain_detail0,
+                info.terrain_detail1,
+                info.terrain_detail2,
+                info.terrain_detail3,
+            ];
+            let keys = detail.map(|id| texture_key(id).unwrap_or(TextureKey(0)));
+            d.terrain_textures.publish(Some(TerrainTextures {
+                detail: keys,
+                start_height: [
+                    info.terrain_start_height00,
+                    info.terrain_start_height01,
+                    info.terrain_start_height10,
+                    info.terrain_start_height11,
+                ],
+                height_range: [
+                    info.terrain_height_range00,
+                    info.terrain_height_range01,
+                    info.terrain_height_range10,
+                    info.terrain_height_range11,
+                ],
+            }));
+            for key in keys {
+                d.want_texture(key);
+            }
+            d.ask_textures();
+            return;
+        }
         // Fold first, then publish: a panic while publishing retries the
         // message, and folding the same update twice gives the same tables.
         let changes = d.tables.apply(&msg.message);
@@ -170,6 +230,7 @@ impl SceneDurable {
         terrain: Latest<TerrainSnapshot>,
         stats: Latest<SceneStats>,
         agent: Latest<AgentPose>,
+        terrain_textures: Latest<Option<TerrainTextures>>,
     ) -> Self {
         SceneDurable {
             tables: SceneTables::default(),
@@ -182,6 +243,33 @@ impl SceneDurable {
             terrain_built: 0,
             lod_bias: 1.0,
             circuit: None,
+            terrain_textures,
+            assets: None,
+            textures_asked: std::collections::HashSet::new(),
+            textures_pending: Vec::new(),
+        }
+    }
+
+    fn want_texture(&mut self, key: TextureKey) {
+        if key.0 != 0 && self.textures_asked.insert(key) {
+            self.textures_pending.push(key);
+        }
+    }
+
+    /// Hands the AssetActor the textures met since the last time; a full
+    /// mailbox keeps them for the next tick.
+    fn ask_textures(&mut self) {
+        let Some(assets) = &self.assets else { return };
+        if self.textures_pending.is_empty() {
+            return;
+        }
+        let ids = self
+            .textures_pending
+            .iter()
+            .map(|k| Uuid::from_u128(k.0))
+            .collect();
+        if assets.try_send(WantTextures(ids)).is_ok() {
+            self.textures_pending.clear();
         }
     }
 
@@ -220,15 +308,21 @@ impl SceneDurable {
             {
                 self.publish_agent(*id);
             }
+            let faces = obj.faces.clone();
             let delta = SceneDelta::Object {
                 id: *id,
                 mesh_key: *key,
                 mesh: mesh.clone(),
                 model,
                 colour: obj.colour,
+                faces: faces.clone(),
             };
             self.push(delta);
+            for key in textures_of(&faces) {
+                self.want_texture(key);
+            }
         }
+        self.ask_textures();
     }
 
     /// Pushes a delta; when even the pending set is full, waits for the
@@ -324,8 +418,9 @@ pub fn build_region_terrain(heights: &[f32]) -> MeshData {
 }
 
 /// The circuit messages the scene folds.
-pub fn scene_message_ids() -> [kestrel_protocol::messages::MessageId; 6] {
+pub fn scene_message_ids() -> [kestrel_protocol::messages::MessageId; 7] {
     [
+        <kestrel_protocol::messages::RegionHandshake<'static> as MessageType<'static>>::ID,
         <ObjectUpdate<'static> as MessageType<'static>>::ID,
         <ObjectUpdateCompressed<'static> as MessageType<'static>>::ID,
         <ObjectUpdateCached as MessageType<'static>>::ID,
@@ -346,7 +441,14 @@ pub fn spawn_scene(
     let terrain = Latest::new(TerrainSnapshot::default());
     let stats = Latest::new(SceneStats::default());
     let agent = Latest::new(AgentPose::default());
-    let durable = SceneDurable::new(&deltas, terrain.clone(), stats.clone(), agent.clone());
+    let terrain_textures = Latest::new(None);
+    let durable = SceneDurable::new(
+        &deltas,
+        terrain.clone(),
+        stats.clone(),
+        agent.clone(),
+        terrain_textures.clone(),
+    );
     let addr = runtime.spawn::<SceneActor>("scene", durable)?;
     if let Some(c) = circuit {
         let sub = Subscribe::any(scene_message_ids(), addr.recipient());
@@ -361,6 +463,7 @@ pub fn spawn_scene(
         terrain,
         stats,
         agent,
+        terrain_textures,
     })
 }
 

@@ -8,7 +8,7 @@ use kestrel_actors::bus::Keyed;
 
 use super::tables::LocalId;
 use crate::mesh::MeshData;
-use crate::render::MeshKey;
+use crate::render::{FaceLook, MeshKey};
 
 /// The latest state of one object, for drawing.
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub enum SceneDelta {
         model: Mat4,
         /// Default face colour.
         colour: [f32; 4],
+        /// Every face's look (texture, colour, mapping).
+        faces: Arc<[FaceLook]>,
     },
     /// The object is gone.
     Removed {

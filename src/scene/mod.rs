@@ -12,12 +12,13 @@
 
 mod actor;
 mod delta;
+pub mod looks;
 mod meshes;
 mod tables;
 mod view;
 
 pub use actor::{
-    AgentPose, AttachCircuit, SceneActor, SceneDurable, SceneHandle, SceneSpawnError, SetLodBias,
+    AgentPose, AttachAssets, AttachCircuit, SceneActor, SceneDurable, SceneHandle, SceneSpawnError, SetLodBias,
     build_region_terrain, scene_message_ids, spawn_scene,
 };
 pub use delta::{SceneDelta, SceneStats, TerrainSnapshot};

@@ -5,6 +5,7 @@
 //! replayed into the tables in a test and compared with what it should give.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use glam::{Mat4, Quat, Vec3};
 use kestrel_protocol::layer_data::{Heightfield, LayerType, decode_layer};
@@ -14,6 +15,9 @@ use kestrel_protocol::object_data::{
 };
 use kestrel_protocol::texture_entry::TextureEntry;
 use kestrel_protocol::types::Uuid;
+
+use super::looks::face_looks;
+use crate::render::FaceLook;
 
 /// An object's region-local id (`ObjectData.ID` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,6 +51,9 @@ pub struct SceneObject {
     pub shape: PrimShape,
     /// Colour of the default face, linear-ish RGBA from the TextureEntry.
     pub colour: [f32; 4],
+    /// Every face's look from the TextureEntry (texture, colour, mapping),
+    /// in face order; faces past the end look like the last.
+    pub faces: Arc<[FaceLook]>,
     /// The CRC the region sent with the last full update (for the cache).
     pub crc: u32,
 }
@@ -277,10 +284,13 @@ impl SceneTables {
 /// The colour an avatar's stand-in is drawn in (linear RGBA).
 pub const AVATAR_COLOUR: [f32; 4] = [0.22, 0.36, 0.62, 1.0];
 
-fn default_colour(te: &[u8]) -> [f32; 4] {
-    TextureEntry::decode(te)
-        .map(|t| t.default_face().color.to_f32())
-        .unwrap_or([1.0, 1.0, 1.0, 1.0])
+/// The default face's colour and every face's look; an undecodable entry
+/// draws plain white.
+fn appearance(te: &[u8]) -> ([f32; 4], Arc<[FaceLook]>) {
+    match TextureEntry::decode(te) {
+        Ok(t) => (t.default_face().color.to_f32(), face_looks(&t)),
+        Err(_) => ([1.0, 1.0, 1.0, 1.0], Arc::from(Vec::new())),
+    }
 }
 
 fn parent_of(id: u32) -> Option<LocalId> {
@@ -322,9 +332,9 @@ fn full_update(
         PCode::Avatar => PrimShape::CYLINDER,
         _ => PrimShape::BOX,
     };
-    let colour = match pcode {
-        PCode::Avatar => AVATAR_COLOUR,
-        _ => default_colour(&od.texture_entry),
+    let (colour, faces) = match pcode {
+        PCode::Avatar => (AVATAR_COLOUR, Arc::from(Vec::new())),
+        _ => appearance(&od.texture_entry),
     };
     Ok(SceneObject {
         local_id: LocalId(od.id),
@@ -336,11 +346,13 @@ fn full_update(
         scale: od.scale,
         shape,
         colour,
+        faces,
         crc: od.crc,
     })
 }
 
 fn compressed(co: &CompressedObject) -> SceneObject {
+    let (colour, faces) = appearance(&co.texture_entry);
     SceneObject {
         local_id: LocalId(co.local_id),
         full_id: co.full_id,
@@ -350,7 +362,8 @@ fn compressed(co: &CompressedObject) -> SceneObject {
         rotation: co.rotation,
         scale: co.scale,
         shape: co.shape,
-        colour: default_colour(&co.texture_entry),
+        colour,
+        faces,
         crc: co.crc,
     }
 }

@@ -12,7 +12,17 @@ use kestrel_actors::bus::{DrainBudget, Drained};
 use super::actor::SceneHandle;
 use super::delta::{SceneDelta, TerrainSnapshot};
 use super::tables::LocalId;
-use crate::render::{Environment, MeshKey, MeshUpload, PrimInstance, RenderScene, TerrainSource};
+use crate::assets::{AssetHandle, DemandSender, TextureDelta};
+use crate::render::{
+    Environment, MeshKey, MeshUpload, PrimInstance, RenderScene, TerrainSource, TerrainTextures,
+    TextureKey, TextureUpload,
+};
+
+/// Texel bytes handed to the GPU per frame unless set otherwise: a 1024²
+/// texture with its mips (≈5.6 MB) goes up in one frame, a 2048² in two.
+pub const DEFAULT_UPLOAD_BUDGET: usize = 6 * 1024 * 1024;
+/// Frames between two demand reports to the AssetActor.
+const DEMAND_EVERY: u64 = 6;
 
 /// The render thread's copy of what to draw.
 pub struct SceneView {
@@ -23,6 +33,15 @@ pub struct SceneView {
     instances_dirty: bool,
     terrain: Arc<TerrainSnapshot>,
     budget: DrainBudget,
+    texture_uploads: Vec<TextureUpload>,
+    texture_removals: Vec<TextureKey>,
+    /// A delivery drained but held for the next frame's byte budget.
+    held_texture: Option<TextureDelta>,
+    upload_budget: usize,
+    terrain_textures: Option<TerrainTextures>,
+    demand: Option<DemandSender>,
+    frames: u64,
+    textures_uploaded: u64,
 }
 
 impl SceneView {
@@ -36,7 +55,79 @@ impl SceneView {
             instances_dirty: false,
             terrain: Arc::new(TerrainSnapshot::default()),
             budget: DrainBudget::items(max_deltas_per_frame),
+            texture_uploads: Vec::with_capacity(64),
+            texture_removals: Vec::with_capacity(64),
+            held_texture: None,
+            upload_budget: DEFAULT_UPLOAD_BUDGET,
+            terrain_textures: None,
+            demand: None,
+            frames: 0,
+            textures_uploaded: 0,
         }
+    }
+
+    /// Sends the renderer's texture demand to the AssetActor through `demand`
+    /// every few frames (never waiting).
+    pub fn set_demand(&mut self, demand: DemandSender) {
+        self.demand = Some(demand);
+    }
+
+    /// Texel bytes handed to the GPU per frame (at least one texture a frame
+    /// goes up, however large).
+    pub fn set_upload_budget(&mut self, bytes: usize) {
+        self.upload_budget = bytes;
+    }
+
+    /// Takes texture levels the AssetActor delivered, within the frame's byte
+    /// budget; what does not fit waits for the next frame.
+    pub fn update_textures(&mut self, assets: &AssetHandle) {
+        let mut spent = 0usize;
+        loop {
+            let next = self.held_texture.take().or_else(|| {
+                let mut one = None;
+                assets
+                    .textures
+                    .drain_with(DrainBudget::items(1), |d| one = Some(d));
+                one
+            });
+            let Some(delta) = next else { break };
+            match delta.image {
+                Some(image) => {
+                    let cost = image.byte_size();
+                    if spent > 0 && spent + cost > self.upload_budget {
+                        self.held_texture = Some(TextureDelta {
+                            key: delta.key,
+                            image: Some(image),
+                        });
+                        break;
+                    }
+                    spent += cost;
+                    self.textures_uploaded += 1;
+                    self.texture_uploads.push(TextureUpload {
+                        key: delta.key,
+                        image,
+                    });
+                }
+                None => self.texture_removals.push(delta.key),
+            }
+        }
+    }
+
+    /// Reports what the renderer says each visible texture covers (every few
+    /// frames; skipped when the actor has not taken the last report).
+    pub fn report_demand(&mut self, demand: impl Iterator<Item = (TextureKey, f32)>) {
+        self.frames += 1;
+        if self.frames % DEMAND_EVERY != 0 {
+            return;
+        }
+        if let Some(tx) = self.demand.as_mut() {
+            tx.report(demand);
+        }
+    }
+
+    /// Texture levels handed to the renderer so far.
+    pub fn textures_uploaded(&self) -> u64 {
+        self.textures_uploaded
     }
 
     /// Takes what the scene published since the last frame, within the budget.
@@ -54,6 +145,7 @@ impl SceneView {
                     mesh,
                     model,
                     colour,
+                    faces,
                 } => {
                     if known.insert(mesh_key, ()).is_none() {
                         uploads.push(MeshUpload {
@@ -67,6 +159,7 @@ impl SceneView {
                             mesh: mesh_key,
                             model,
                             colour,
+                            faces,
                         },
                     );
                 }
@@ -80,9 +173,10 @@ impl SceneView {
         if latest.version != self.terrain.version {
             self.terrain = scene.terrain.load_full();
         }
+        self.terrain_textures = *scene.terrain_textures.load();
         if self.instances_dirty {
             self.instances.clear();
-            self.instances.extend(self.objects.values().copied());
+            self.instances.extend(self.objects.values().cloned());
             self.instances_dirty = false;
         }
         drained
@@ -99,6 +193,9 @@ impl SceneView {
             mesh_uploads: &self.uploads,
             mesh_removals: &[],
             instances: &self.instances,
+            texture_uploads: &self.texture_uploads,
+            texture_removals: &self.texture_removals,
+            terrain_textures: self.terrain_textures,
             environment,
         }
     }
@@ -106,6 +203,8 @@ impl SceneView {
     /// Call after the renderer has taken this frame's uploads.
     pub fn frame_done(&mut self) {
         self.uploads.clear();
+        self.texture_uploads.clear();
+        self.texture_removals.clear();
     }
 
     /// Objects drawn.

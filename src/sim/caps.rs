@@ -1,8 +1,10 @@
 //! Capabilities: the seed capability (`POST /caps/<seed>`, an LLSD array of
 //! names in, a map of the granted ones out) and `SimulatorFeatures`
-//! (`GET /caps/<seed>/features`). The simulator grants `EventQueueGet` and
-//! `SimulatorFeatures`; every other name is left out of the answer, as a
-//! region does for capabilities it does not have.
+//! (`GET /caps/<seed>/features`). The simulator grants `EventQueueGet`,
+//! `SimulatorFeatures` and the texture capabilities `GetTexture` and
+//! `ViewerAsset` (served by [`super::assets::capability`]); every other
+//! name is left out of the answer, as a region does for capabilities it
+//! does not have.
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,7 +44,12 @@ impl FromStr for SeedId {
 }
 
 /// The capabilities this simulator serves.
-pub const GRANTED: [&str; 2] = ["EventQueueGet", "SimulatorFeatures"];
+pub const GRANTED: [&str; 4] = [
+    "EventQueueGet",
+    "SimulatorFeatures",
+    "GetTexture",
+    "ViewerAsset",
+];
 
 /// The seed capability URL of a session.
 pub fn seed_url(shared: &Shared, seed: SeedId) -> String {
@@ -55,6 +62,8 @@ pub fn cap_url(shared: &Shared, seed: SeedId, name: &str) -> Option<String> {
     match name {
         "EventQueueGet" => Some(format!("{base}/eq")),
         "SimulatorFeatures" => Some(format!("{base}/features")),
+        "GetTexture" => Some(format!("{base}/texture")),
+        "ViewerAsset" => Some(format!("{base}/asset")),
         _ => None,
     }
 }

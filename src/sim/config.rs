@@ -30,6 +30,11 @@ pub struct SimConfig {
     #[arg(long = "objects", default_value_t = 300, value_parser = parse_object_count)]
     pub object_count: usize,
 
+    /// Number of distinct textures the region's content wears and serves
+    /// (1..=1024); by default `clamp(objects / 64, 16, 400)`.
+    #[arg(long = "textures", value_name = "N", value_parser = parse_texture_count)]
+    pub textures: Option<usize>,
+
     /// Seed of the demo region's terrain and object layout.
     #[arg(long, default_value_t = 1)]
     pub world_seed: u64,
@@ -54,6 +59,11 @@ pub struct SimConfig {
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_cert_out: Option<std::path::PathBuf>,
 
+    /// Float three white boards (one textured, two plain white) over the
+    /// spawn point, for tests that check textures on rendered pixels.
+    #[arg(long, hide = true)]
+    pub texture_boards: bool,
+
     /// Wire impairment applied to datagrams in both directions.
     #[command(flatten)]
     pub impairment: ImpairmentConfig,
@@ -66,11 +76,13 @@ impl Default for SimConfig {
             region_name: "Kestrel Bay".to_string(),
             password: DEFAULT_PASSWORD.to_string(),
             object_count: 300,
+            textures: None,
             world_seed: 1,
             churn_secs: 20,
             event_queue_timeout_ms: 25_000,
             tls: false,
             tls_cert_out: None,
+            texture_boards: false,
             impairment: ImpairmentConfig::default(),
         }
     }
@@ -83,6 +95,13 @@ impl SimConfig {
     /// The event-queue hold time as a [`Duration`].
     pub fn event_queue_timeout(&self) -> Duration {
         Duration::from_millis(self.event_queue_timeout_ms)
+    }
+
+    /// The number of content textures: `textures`, or by default
+    /// `clamp(objects / 64, 16, 400)`.
+    pub fn texture_count(&self) -> usize {
+        self.textures
+            .unwrap_or_else(|| super::assets::default_texture_count(self.object_count))
     }
 
     /// The churn period, `None` when churn is off.
@@ -222,6 +241,21 @@ pub fn parse_object_count(s: &str) -> Result<usize, String> {
     Ok(v)
 }
 
+fn parse_texture_count(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a texture count"))?;
+    let (lo, hi) = (
+        super::assets::catalogue::MIN_TEXTURES,
+        super::assets::catalogue::MAX_TEXTURES,
+    );
+    if !(lo..=hi).contains(&v) {
+        return Err(format!("the texture count must be between {lo} and {hi}"));
+    }
+    Ok(v)
+}
+
 fn parse_eq_timeout(s: &str) -> Result<u64, String> {
     let v: u64 = s
         .trim()
@@ -268,6 +302,8 @@ mod tests {
             "9",
             "--objects",
             "50",
+            "--textures",
+            "40",
         ])
         .expect("valid flags parse");
         let i = &cli.sim.impairment;
@@ -276,6 +312,21 @@ mod tests {
             (0.2, 0.05, 8, 40, 9)
         );
         assert_eq!(cli.sim.object_count, 50);
+        assert_eq!(cli.sim.texture_count(), 40);
+    }
+
+    #[test]
+    fn the_texture_count_follows_the_object_count_by_default() {
+        let count = |objects| {
+            SimConfig {
+                object_count: objects,
+                ..SimConfig::default()
+            }
+            .texture_count()
+        };
+        assert_eq!(count(300), 16);
+        assert_eq!(count(20_000), 312);
+        assert_eq!(SimConfig::default().textures, None);
     }
 
     #[test]
@@ -287,6 +338,8 @@ mod tests {
             ("--reorder=100000", "--reorder"),
             ("--latency-ms=99999999", "--latency-ms"),
             ("--objects=1000000", "--objects"),
+            ("--textures=0", "--textures"),
+            ("--textures=5000", "--textures"),
         ] {
             let err = match Cli::try_parse_from(["sim", arg]) {
                 Ok(_) => panic!("{arg} should be refused"),

@@ -1,7 +1,9 @@
 //! The simulator's HTTP side (hyper 1): the XML-RPC login at `POST /`, the
 //! seed capability at `POST /caps/<seed>`, the simulator-features
 //! capability at `GET /caps/<seed>/features`, and the event queue at
-//! `POST /caps/<seed>/eq`. Bodies are limited to [`MAX_BODY`]; anything
+//! `POST /caps/<seed>/eq`, and the texture capabilities at
+//! `GET /caps/<seed>/texture` (`GetTexture`) and `GET /caps/<seed>/asset`
+//! (`ViewerAsset`). Bodies are limited to [`MAX_BODY`]; anything
 //! malformed gets a 4xx with a plain-text reason, never a panic.
 
 use std::convert::Infallible;
@@ -10,12 +12,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue, RANGE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use super::assets::TextureCap;
+use super::assets::capability::{self as texture_cap, AssetRequest};
 use super::caps::SeedId;
 use super::state::Shared;
 use super::{caps, event_queue, login};
@@ -35,6 +39,8 @@ pub struct HttpReply {
     pub content_type: &'static str,
     /// Body bytes.
     pub body: Bytes,
+    /// Headers beyond `Content-Type` (e.g. `Content-Range`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl HttpReply {
@@ -44,7 +50,24 @@ impl HttpReply {
             status,
             content_type,
             body: Bytes::from(body),
+            headers: Vec::new(),
         }
+    }
+
+    /// A binary body (an asset).
+    pub fn binary(status: StatusCode, content_type: &'static str, body: Bytes) -> Self {
+        HttpReply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same answer with one more header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// A plain-text error or status message.
@@ -53,6 +76,7 @@ impl HttpReply {
             status,
             content_type: "text/plain; charset=utf-8",
             body: Bytes::from(message.into()),
+            headers: Vec::new(),
         }
     }
 }
@@ -110,8 +134,11 @@ where
 fn to_response(reply: HttpReply) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = reply.status;
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    for (name, value) in reply.headers {
+        headers.insert(name, value);
+    }
     resp
 }
 
@@ -122,6 +149,7 @@ enum Route {
     Seed(SeedId),
     Features(SeedId),
     EventQueue(SeedId),
+    Texture(SeedId, TextureCap),
 }
 
 fn route(method: &Method, path: &str) -> Result<Route, HttpReply> {
@@ -158,6 +186,14 @@ fn route(method: &Method, path: &str) -> Result<Route, HttpReply> {
             let id = id.parse::<SeedId>().map_err(|_| not_found())?;
             want(Method::POST, Route::EventQueue(id), "POST")
         }
+        ["caps", id, cap @ ("texture" | "asset")] => {
+            let id = id.parse::<SeedId>().map_err(|_| not_found())?;
+            let cap = match *cap {
+                "texture" => TextureCap::GetTexture,
+                _ => TextureCap::ViewerAsset,
+            };
+            want(Method::GET, Route::Texture(id, cap), "GET")
+        }
         _ => Err(not_found()),
     }
 }
@@ -168,6 +204,12 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> HttpReply {
         Ok(r) => r,
         Err(reply) => return reply,
     };
+    // What the texture capabilities read, before the body is taken.
+    let query = req.uri().query().map(str::to_string);
+    let range = req
+        .headers()
+        .get(RANGE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
@@ -192,6 +234,14 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> HttpReply {
         Route::Seed(id) => caps::seed(shared, id, &body),
         Route::Features(id) => caps::features(shared, id),
         Route::EventQueue(id) => event_queue::poll(shared, id, &body).await,
+        Route::Texture(id, cap) => {
+            let request = AssetRequest {
+                cap,
+                query: query.as_deref(),
+                range: range.as_deref(),
+            };
+            texture_cap::handle(shared, id, request).await
+        }
     };
     if reply.status.is_client_error() {
         shared.stats.http_rejected.inc();
@@ -220,6 +270,20 @@ mod tests {
             route(&Method::GET, &format!("/caps/{id}/features")),
             Ok(Route::Features(_))
         ));
+        assert_eq!(
+            route(&Method::GET, &format!("/caps/{id}/texture")),
+            Ok(Route::Texture(id.parse().unwrap(), TextureCap::GetTexture))
+        );
+        assert_eq!(
+            route(&Method::GET, &format!("/caps/{id}/asset")),
+            Ok(Route::Texture(id.parse().unwrap(), TextureCap::ViewerAsset))
+        );
+        assert_eq!(
+            route(&Method::POST, &format!("/caps/{id}/texture"))
+                .unwrap_err()
+                .status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
         assert_eq!(
             route(&Method::GET, "/").unwrap_err().status,
             StatusCode::METHOD_NOT_ALLOWED

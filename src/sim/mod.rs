@@ -1,7 +1,8 @@
 //! The embedded region simulator: a real peer speaking the OpenSimulator
 //! region protocol on loopback — XML-RPC login, the seed capability, the
 //! event queue, and the LLUDP circuit — serving a demo region (terrain,
-//! a few hundred prims, some moving), with seeded wire impairment and
+//! a few hundred prims, some moving, wearing procedural textures it serves
+//! through `GetTexture`/`ViewerAsset`), with seeded wire impairment and
 //! kill/restart for fault tests. See `docs/SIMULATOR.md`.
 //!
 //! ```no_run
@@ -13,7 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod assets;
 pub mod avatar;
+pub mod boards;
 pub mod caps;
 pub mod circuit_server;
 pub mod config;
@@ -43,6 +46,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+pub use assets::{ServedAsset, TextureLibrary};
 pub use config::{ImpairmentConfig, SimConfig};
 pub use stats::SimStatsSnapshot;
 pub use udp::CircuitInfo;
@@ -107,12 +111,20 @@ impl Simulator {
         let http_addr = local_addr(&listener.local_addr(), "HTTP", config.port)?;
         let udp_addr = local_addr(&socket.local_addr(), "UDP", config.port)?;
         let now = Instant::now();
-        let region = Region::new(
+        let palette = assets::Palette::new(config.texture_count());
+        let mut region = Region::with_palette(
             &config.region_name,
             config.world_seed,
             config.object_count,
+            palette,
             now,
         );
+        let boards = config
+            .texture_boards
+            .then(|| boards::boards(&region, region_palette_first(&config)));
+        if let Some(b) = &boards {
+            region.add_boards(b);
+        }
         let terrain = TerrainBlobs::encode(&region)?;
         let stats = Arc::new(SimStats::default());
         let tls = match config.tls {
@@ -122,11 +134,15 @@ impl Simulator {
         let shared = Arc::new(
             Shared::new(config, http_addr, udp_addr, region.info().clone(), stats).with_tls(tls),
         );
+        if boards.is_some() {
+            boards::serve_white(&shared.textures).map_err(SimError::Config)?;
+        }
         let running = spawn(shared.clone(), listener, socket, region, terrain, now);
         let handle = SimHandle {
             inner: Arc::new(Inner {
                 shared,
                 running: tokio::sync::Mutex::new(Some(running)),
+                boards,
             }),
         };
         tracing::info!(
@@ -230,6 +246,7 @@ impl Running {
 struct Inner {
     shared: Arc<Shared>,
     running: tokio::sync::Mutex<Option<Running>>,
+    boards: Option<[boards::Board; 3]>,
 }
 
 impl Drop for Inner {
@@ -281,6 +298,18 @@ impl SimHandle {
     /// The configuration it runs with.
     pub fn config(&self) -> &SimConfig {
         &self.inner.shared.config
+    }
+
+    /// The texture boards floated over the spawn point (`--texture-boards`).
+    pub fn texture_boards(&self) -> Option<[boards::Board; 3]> {
+        self.inner.boards
+    }
+
+    /// The textures the region serves: ids of the content's and the
+    /// terrain's textures, per-id counters and the request log, and
+    /// `insert`/`remove` of test assets. Kept across kill/restart.
+    pub fn textures(&self) -> &Arc<TextureLibrary> {
+        &self.inner.shared.textures
     }
 
     /// Every counter now.
@@ -373,7 +402,17 @@ impl SimHandle {
             })?;
         let now = Instant::now();
         let c = &shared.config;
-        let region = Region::new(&c.region_name, c.world_seed, c.object_count, now);
+        let mut region = Region::with_palette(
+            &c.region_name,
+            c.world_seed,
+            c.object_count,
+            shared.textures.palette(),
+            now,
+        );
+        if c.texture_boards {
+            let b = boards::boards(&region, region_palette_first(c));
+            region.add_boards(&b);
+        }
         let terrain = TerrainBlobs::encode(&region)?;
         *running = Some(spawn(
             shared.clone(),
@@ -416,4 +455,13 @@ pub async fn run(config: SimConfig) -> Result<(), SimError> {
     tokio::signal::ctrl_c().await.map_err(SimError::Signal)?;
     sim.shutdown().await;
     Ok(())
+}
+
+/// The first content texture of the palette `config` asks for (the textured
+/// board wears it).
+fn region_palette_first(config: &SimConfig) -> kestrel_protocol::types::Uuid {
+    assets::Palette::new(config.texture_count())
+        .ids()
+        .next()
+        .unwrap_or(boards::WHITE_TEXTURE)
 }

@@ -11,31 +11,21 @@ use kestrel_protocol::object_data::{
     CompressedObject, GenericData, MotionPrecision, ObjectDataError, ObjectMaterial, ObjectMotion,
     ObjectUpdateMotion, PCode, PrimShape, QuantRanges, TerseUpdate,
 };
-use kestrel_protocol::texture_entry::{
-    Bump, FaceMaterial, Rgba8, Shininess, TextureEntry, TextureFace,
-};
+use kestrel_protocol::texture_entry::{TextureEntry, TextureFace};
 use kestrel_protocol::types::Uuid;
 
 use super::objects::{Pose, Prim};
 
-/// A plain white texture, so face colours show as they are.
+/// The blank white texture every viewer has built in (the region's prims
+/// wear library textures instead; kept for tests and tools).
 pub const BLANK_TEXTURE: Uuid = Uuid::from_u128(0x5748_decc_f629_461c_9a36_a35a_221f_e21f);
 
 /// The avatar's size (x, y, z) in metres, as a region reports it.
 pub const AVATAR_SCALE: Vec3 = Vec3::new(0.45, 0.6, 1.9);
 
-/// The TextureEntry blob of a prim: every face the prim's colour.
+/// The TextureEntry blob of a prim: its faces' textures, colours and mapping.
 pub fn texture_entry(prim: &Prim) -> Vec<u8> {
-    let [r, g, b, a] = prim
-        .colour
-        .0
-        .map(|c| (c.clamp(0.0, 1.0) * 255.0).round() as u8);
-    let mut face = TextureFace::new(BLANK_TEXTURE);
-    face.color = Rgba8 { r, g, b, a };
-    if prim.fullbright {
-        face.material = FaceMaterial::new(Bump::None, Shininess::None, true);
-    }
-    TextureEntry::new(face).encode()
+    prim.faces.encode()
 }
 
 fn motion_of(pose: &Pose) -> ObjectMotion {

@@ -4,6 +4,7 @@
 
 use glam::{Quat, Vec3};
 use kestrel_protocol::object_data::{HoleShape, ObjectMaterial, PrimShape};
+use kestrel_protocol::texture_entry::TextureEntry;
 use kestrel_protocol::types::Uuid;
 
 /// A region-local object id (`ID` / `LocalID` on the wire).
@@ -178,10 +179,15 @@ pub struct Prim {
     pub position: Vec3,
     /// Rotation: absolute for a root, relative to the root for a child.
     pub rotation: Quat,
-    /// Colour of every face.
+    /// Colour of the default face (what its texture is multiplied by:
+    /// white for most, a tint or a translucent alpha for a few); the same
+    /// as `faces.default_face().color`.
     pub colour: Rgba,
     /// Full-bright faces (lamps).
     pub fullbright: bool,
+    /// Every face's texture, colour and mapping, as the TextureEntry sends
+    /// them (the default face wears a library texture; a few faces differ).
+    pub faces: TextureEntry,
     /// Material (collision sounds; `Light` for lamps).
     pub material: ObjectMaterial,
     /// How it moves, if it does (roots only).

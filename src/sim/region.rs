@@ -9,6 +9,7 @@ use glam::{Vec2, Vec3};
 use kestrel_protocol::layer_data::Heightfield;
 use kestrel_protocol::types::Uuid;
 
+use super::assets::{Palette, TERRAIN_DETAIL_IDS};
 use super::layout::Layout;
 use super::objects::{LocalId, Prim};
 use super::rng::SplitMix64;
@@ -56,6 +57,37 @@ pub struct RegionInfo {
     pub spawn: Vec3,
     /// Where new arrivals look (unit vector).
     pub spawn_look_at: Vec3,
+    /// The terrain's detail textures and the heights they are blended over.
+    pub terrain_textures: TerrainTextures,
+}
+
+/// The terrain's textures as `RegionHandshake` carries them. A viewer
+/// blends the four detail textures by height: at each point, texture
+/// `clamp((height + noise - start) * 4 / range, 0, 3)` (fractions blend
+/// the two neighbours), with `start` and `range` interpolated between the
+/// four corners.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TerrainTextures {
+    /// `TerrainDetail0..3`: dirt, grass, rock, snow.
+    pub detail: [Uuid; 4],
+    /// `TerrainStartHeight00`, `01`, `10`, `11` (south-west, north-west,
+    /// south-east, north-east corners), metres.
+    pub start_heights: [f32; 4],
+    /// `TerrainHeightRange00`, `01`, `10`, `11`, metres.
+    pub height_ranges: [f32; 4],
+}
+
+impl TerrainTextures {
+    /// The library's four detail textures spread over `terrain`'s heights
+    /// (see [`Terrain::detail_bands`]), the same at every corner.
+    pub fn for_terrain(terrain: &Terrain) -> TerrainTextures {
+        let (start, range) = terrain.detail_bands();
+        TerrainTextures {
+            detail: TERRAIN_DETAIL_IDS,
+            start_heights: [start; 4],
+            height_ranges: [range; 4],
+        }
+    }
 }
 
 /// The live region: terrain, prims and their clock.
@@ -80,11 +112,24 @@ pub struct Churn {
 }
 
 impl Region {
-    /// Builds the demo region: `object_count` prims on the terrain of `world_seed`.
+    /// Builds the demo region: `object_count` prims on the terrain of
+    /// `world_seed`, wearing the default number of textures for that count.
     pub fn new(name: &str, world_seed: u64, object_count: usize, now: Instant) -> Region {
+        let palette = Palette::for_objects(object_count);
+        Region::with_palette(name, world_seed, object_count, palette, now)
+    }
+
+    /// The same, wearing the textures of `palette`.
+    pub fn with_palette(
+        name: &str,
+        world_seed: u64,
+        object_count: usize,
+        palette: Palette,
+        now: Instant,
+    ) -> Region {
         let terrain = Terrain::generate(world_seed);
         let heightfield = Heightfield::from_fn(|x, y| terrain.sample(x, y));
-        let layout = Layout::build(&terrain, world_seed, object_count);
+        let layout = Layout::build_with(&terrain, world_seed, object_count, palette);
         // Spawn on the east edge of the village square, looking west across it.
         let spawn_xy = VILLAGE.centre + Vec2::new(12.0, -3.0);
         let spawn = spawn_xy.extend(terrain.height_at(spawn_xy) + 1.0);
@@ -96,6 +141,7 @@ impl Region {
             water_height: WATER_HEIGHT,
             spawn,
             spawn_look_at: Vec3::new(-1.0, 0.0, 0.0),
+            terrain_textures: TerrainTextures::for_terrain(&terrain),
         };
         let mut region = Region {
             info,
@@ -175,6 +221,35 @@ impl Region {
     pub fn clamp_xy(p: Vec3) -> Vec3 {
         let max = REGION_SIZE as f32 - 0.01;
         Vec3::new(p.x.clamp(0.0, max), p.y.clamp(0.0, max), p.z)
+    }
+
+    /// Adds `boards` as unlinked white boxes wearing their textures (sent
+    /// as full updates, after the layout's prims).
+    pub fn add_boards(&mut self, boards: &[super::boards::Board]) {
+        use super::objects::{Prim, UpdateKind, prim_uuid};
+        for b in boards {
+            let (shape, scale, position, rotation, faces, colour) =
+                super::boards::board_parts(b);
+            let local_id = LocalId(self.layout.next_local_id);
+            self.layout.next_local_id += 1;
+            self.layout.prims.push(Prim {
+                local_id,
+                full_id: prim_uuid(local_id),
+                parent: None,
+                name: b.name.to_string(),
+                shape,
+                scale,
+                position,
+                rotation,
+                colour,
+                fullbright: false,
+                faces,
+                material: kestrel_protocol::object_data::ObjectMaterial::Wood,
+                motion: None,
+                update_kind: UpdateKind::Full,
+            });
+        }
+        self.reindex();
     }
 
     fn reindex(&mut self) {

@@ -19,18 +19,14 @@ use kestrel_protocol::messages::{
 use kestrel_protocol::types::Uuid;
 
 use super::region::{Region, RegionInfo};
-use super::terrain::{REGION_SIZE, WATER_HEIGHT};
+use super::terrain::REGION_SIZE;
 
 /// `SimAccess` of a Mature region.
 pub const SIM_ACCESS_MATURE: u8 = 21;
 
-/// The standard terrain detail textures (dirt, grass, mountain, rock).
-pub const TERRAIN_TEXTURES: [Uuid; 4] = [
-    Uuid::from_u128(0xb8d3965a_ad78_bf43_699b_bff8eca6c975),
-    Uuid::from_u128(0xabb783e6_3e93_26c0_248a_247666855da3),
-    Uuid::from_u128(0x179cdabd_398a_9b6b_1391_4dc333ba321f),
-    Uuid::from_u128(0xbeb169c7_11ea_fff2_efe5_0f24dc881df2),
-];
+/// The terrain detail textures the region serves (dirt, grass, rock,
+/// snow): [`super::assets::TERRAIN_DETAIL_IDS`].
+pub const TERRAIN_TEXTURES: [Uuid; 4] = super::assets::TERRAIN_DETAIL_IDS;
 
 /// `TimeDilation` of 1.0 as the object messages carry it.
 pub const TIME_DILATION_ONE: u16 = u16::MAX;
@@ -40,7 +36,10 @@ pub const CHANNEL_VERSION: &str = concat!("Kestrel Embedded Simulator ", env!("C
 
 /// `RegionHandshake`.
 pub fn region_handshake(info: &RegionInfo) -> RegionHandshake<'static> {
-    let [t0, t1, t2, t3] = TERRAIN_TEXTURES;
+    let terrain = &info.terrain_textures;
+    let [t0, t1, t2, t3] = terrain.detail;
+    let [s00, s01, s10, s11] = terrain.start_heights;
+    let [r00, r01, r10, r11] = terrain.height_ranges;
     RegionHandshake {
         region_info: region_handshake::RegionInfo {
             region_flags: 0,
@@ -51,23 +50,24 @@ pub fn region_handshake(info: &RegionInfo) -> RegionHandshake<'static> {
             water_height: info.water_height,
             billable_factor: 1.0,
             cache_id: info.id,
-            terrain_base0: t0,
-            terrain_base1: t1,
-            terrain_base2: t2,
-            terrain_base3: t3,
+            // OpenSimulator sends zeros for the obsolete base textures.
+            terrain_base0: Uuid::NIL,
+            terrain_base1: Uuid::NIL,
+            terrain_base2: Uuid::NIL,
+            terrain_base3: Uuid::NIL,
             terrain_detail0: t0,
             terrain_detail1: t1,
             terrain_detail2: t2,
             terrain_detail3: t3,
-            // Sand at the waterline, rock on the hilltops.
-            terrain_start_height00: WATER_HEIGHT - 1.0,
-            terrain_start_height01: WATER_HEIGHT - 1.0,
-            terrain_start_height10: WATER_HEIGHT - 1.0,
-            terrain_start_height11: WATER_HEIGHT - 1.0,
-            terrain_height_range00: 30.0,
-            terrain_height_range01: 30.0,
-            terrain_height_range10: 30.0,
-            terrain_height_range11: 30.0,
+            // Dirt at the waterline, snow on the hilltops.
+            terrain_start_height00: s00,
+            terrain_start_height01: s01,
+            terrain_start_height10: s10,
+            terrain_start_height11: s11,
+            terrain_height_range00: r00,
+            terrain_height_range01: r01,
+            terrain_height_range10: r10,
+            terrain_height_range11: r11,
         },
         region_info2: region_handshake::RegionInfo2 { region_id: info.id },
         region_info3: region_handshake::RegionInfo3 {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use kestrel_protocol::types::Uuid;
 use parking_lot::Mutex;
 
+use super::assets::TextureLibrary;
 use super::caps::SeedId;
 use super::config::SimConfig;
 use super::event_queue::EventQueue;
@@ -141,6 +142,9 @@ pub struct Shared {
     ids: Mutex<SplitMix64>,
     /// `https://` when set: the region's certificate and acceptor.
     pub tls: Option<super::tls::SimTls>,
+    /// The textures the region serves (kept across kill/restart, with what
+    /// tests inserted and the counters).
+    pub textures: Arc<TextureLibrary>,
 }
 
 impl Shared {
@@ -158,7 +162,6 @@ impl Shared {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0);
         Shared {
-            config,
             http_addr,
             udp_addr,
             region,
@@ -166,6 +169,8 @@ impl Shared {
             sessions: Mutex::new(Sessions::default()),
             ids: Mutex::new(SplitMix64::new(nanos ^ u64::from(udp_addr.port()))),
             tls: None,
+            textures: Arc::new(TextureLibrary::new(config.texture_count())),
+            config,
         }
     }
 

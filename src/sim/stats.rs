@@ -130,6 +130,25 @@ sim_stats! {
     kills,
     /// Times the region was restarted.
     restarts,
+    /// Requests to the texture capabilities (`GetTexture`, `ViewerAsset`)
+    /// of a live session, any answer.
+    texture_requests,
+    /// Texture answers `200` (the whole asset).
+    texture_whole,
+    /// Texture answers `206` (a range).
+    texture_partial,
+    /// Texture answers `404` (unknown id, no asset type in the query, empty asset).
+    texture_not_found,
+    /// Texture answers `416` (range start at or past the end).
+    texture_not_satisfiable,
+    /// Texture answers `503` (a flaky asset failing).
+    texture_unavailable,
+    /// Texture answers `400` (no query, an empty or malformed id).
+    texture_bad_requests,
+    /// Texture answers `500` (a texture that could not be encoded).
+    texture_failed,
+    /// Body bytes of the `200` and `206` texture answers.
+    texture_bytes,
 }
 
 impl SimStats {

@@ -111,6 +111,21 @@ impl Terrain {
             .iter()
             .fold((f32::MAX, f32::MIN), |(lo, hi), &h| (lo.min(h), hi.max(h)))
     }
+
+    /// The `(start, range)` a region hands viewers for its four terrain
+    /// detail textures, so that blending by height as the reference viewer
+    /// does (texture `clamp((h - start) * 4 / range, 0, 3)`) shows all four
+    /// on the visible ground: the first (dirt) at the waterline, the last
+    /// (snow) on the highest ground, the two between evenly spaced. Ground
+    /// under water is not seen, so the bands start a metre below the water
+    /// (or at the lowest ground, if that is higher).
+    pub fn detail_bands(&self) -> (f32, f32) {
+        let (lo, hi) = self.range();
+        let low = lo.max(WATER_HEIGHT - 1.0);
+        // Snow is fully there a little below the top, so peaks show it.
+        let high = (hi - 0.1 * (hi - low)).max(low + 1.0);
+        (low, (high - low) * 4.0 / 3.0)
+    }
 }
 
 const SITES: [Site; 4] = [VILLAGE, STONE_CIRCLE, CASTLE, LIGHTHOUSE];
@@ -240,6 +255,30 @@ mod tests {
                 let a = k as f32 * std::f32::consts::TAU / 16.0;
                 let p = site.centre + Vec2::new(a.cos(), a.sin()) * site.flat_radius * 0.9;
                 assert!((t.height_at(p) - c).abs() < 0.05, "{site:?} is flat");
+            }
+        }
+    }
+
+    #[test]
+    fn detail_bands_show_all_four_textures_on_dry_land() {
+        for seed in [1, 2, 7] {
+            let t = Terrain::generate(seed);
+            let (start, range) = t.detail_bands();
+            let mut counts = [0usize; 4];
+            let mut dry = 0;
+            for &h in t.heights() {
+                if h < WATER_HEIGHT {
+                    continue;
+                }
+                dry += 1;
+                let k = ((h - start) * 4.0 / range).clamp(0.0, 3.0).round() as usize;
+                counts[k] += 1;
+            }
+            for (k, &n) in counts.iter().enumerate() {
+                assert!(
+                    n * 200 > dry,
+                    "seed {seed}: texture {k} covers {n} of {dry} dry samples ({start}, {range})"
+                );
             }
         }
     }

@@ -20,6 +20,7 @@ use std::path::Path;
 use glam::{Quat, Vec3};
 use kestrel_protocol::object_data::{PrimShape, StandardPrim};
 use kestrel_protocol::texture_entry::{DEFAULT_TEXTURE, Rgba8, TextureEntry, TextureFace};
+use kestrel_protocol::types::Uuid;
 
 /// PCode of an ordinary prim.
 pub const PCODE_PRIM: u8 = 9;
@@ -47,6 +48,8 @@ pub struct Prim {
     pub scale: Vec3,
     /// Face colour (every face).
     pub colour: Rgba8,
+    /// Texture of every face (OpenSim's plywood unless said otherwise).
+    pub texture: Uuid,
     /// Hover text, if any.
     pub text: Option<String>,
 }
@@ -200,6 +203,7 @@ pub fn region_content() -> Content {
                 rotation,
                 scale,
                 colour: PALETTE[i % PALETTE.len()],
+                texture: DEFAULT_TEXTURE,
                 text: (i % TEXT_EVERY == 0).then(|| format!("Kestrel grid {i}")),
             }],
         });
@@ -217,6 +221,7 @@ pub fn region_content() -> Content {
         rotation: root_rot,
         scale: Vec3::new(4.0, 3.0, 0.3),
         colour: PALETTE[3],
+        texture: DEFAULT_TEXTURE,
         text: Some("Kestrel link set".into()),
     }];
     let corners = [(-1.6, -1.1), (1.6, -1.1), (1.6, 1.1), (-1.6, 1.1)];
@@ -234,12 +239,59 @@ pub fn region_content() -> Content {
             rotation: root_rot * Quat::from_rotation_x((k as f32 * 10.0).to_radians()),
             scale: Vec3::new(0.4, 0.4, 1.8),
             colour: PALETTE[k % PALETTE.len()],
+            texture: DEFAULT_TEXTURE,
             text: None,
         });
     }
     groups.push(Group { parts });
     Content { groups }
 }
+
+/// OpenSim's "Blank Texture" (white), from its bundled texture set.
+pub const BLANK_TEXTURE: Uuid = Uuid::from_u128(0x5748_decc_f629_461c_9a36_a35a_221f_e21f);
+
+/// White boards for checking textures on the pixels: two 4 × 0.2 × 4 m
+/// boards standing side by side facing south at y 140, z 31 (the left one,
+/// x 140, plywood; the right one, x 146, OpenSim's blank texture), and a blank
+/// board lying flat (4 × 4 × 0.2 m at (136, 133, 34)) whose top is lit as
+/// flat terrain is. A camera at (143, 124, 39) looking north and down sees
+/// all three and the ground in front of them.
+pub fn texture_boards() -> Content {
+    let board = |n: u128, name: &str, at: Vec3, scale: Vec3, texture: Uuid| Group {
+        parts: vec![Prim {
+            name: name.into(),
+            uuid: uuid(0x2000 + n),
+            kind: StandardPrim::Box,
+            position: at,
+            rotation: Quat::IDENTITY,
+            scale,
+            colour: Rgba8::WHITE,
+            texture,
+            text: None,
+        }],
+    };
+    let standing = Vec3::new(4.0, 0.2, 4.0);
+    Content {
+        groups: vec![
+            board(0, "plywood board", PLYWOOD_BOARD, standing, DEFAULT_TEXTURE),
+            board(1, "blank board", BLANK_BOARD, standing, BLANK_TEXTURE),
+            board(
+                2,
+                "flat blank board",
+                FLAT_BOARD,
+                Vec3::new(4.0, 4.0, 0.2),
+                BLANK_TEXTURE,
+            ),
+        ],
+    }
+}
+
+/// Centre of the plywood board of [`texture_boards`].
+pub const PLYWOOD_BOARD: Vec3 = Vec3::new(140.0, 140.0, 31.0);
+/// Centre of the standing blank board.
+pub const BLANK_BOARD: Vec3 = Vec3::new(146.0, 140.0, 31.0);
+/// Centre of the flat blank board.
+pub const FLAT_BOARD: Vec3 = Vec3::new(136.0, 133.0, 34.0);
 
 fn uuid_text(u: u128) -> String {
     let h = format!("{u:032x}");
@@ -341,7 +393,7 @@ fn write_part(out: &mut String, root: &Prim, part: &Prim, link: u32) {
 }
 
 /// `<Shape>`: PCode, the profile and path curves and the quantized volume
-/// parameters, and a TextureEntry of the plywood texture in the prim's colour.
+/// parameters, and a TextureEntry of the prim's texture in its colour.
 fn write_shape(out: &mut String, part: &Prim) {
     let s = part.shape();
     let cut = |v: f32| (v as f64 / 0.00002).round() as u16;
@@ -350,7 +402,7 @@ fn write_shape(out: &mut String, part: &Prim) {
     let hundredths = |v: f32| (v as f64 / 0.01).round() as i8;
     let te = TextureEntry::new(TextureFace {
         color: part.colour,
-        ..TextureFace::new(DEFAULT_TEXTURE)
+        ..TextureFace::new(part.texture)
     })
     .encode();
     out.push_str("<Shape>");

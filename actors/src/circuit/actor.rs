@@ -20,7 +20,7 @@ use tokio::net::UdpSocket;
 use super::http::HttpClient;
 use super::login::LoginParams;
 use super::messages::{
-    AgentControl, Attach, CircuitSendError, Connect, ConnectError, Datagram, GetSession, Logout,
+    AgentControl, Attach, CircuitSendError, Connect, ConnectError, Datagram, GetCapability, GetSession, Logout,
     SendMessage, SessionInfo, SetBandwidth, SubscribeCaps, SubscribeEvents,
 };
 use super::settings::CircuitSettings;
@@ -718,6 +718,17 @@ impl Handles<SubscribeCaps> for CircuitActor {
         }
         d.caps_subs.push(msg.0.clone());
         Ok(())
+    }
+}
+
+impl Handles<GetCapability> for CircuitActor {
+    fn handle(
+        &mut self,
+        msg: &GetCapability,
+        d: &mut Durable<CircuitDurable>,
+        _: &mut Ctx<'_, Self>,
+    ) -> Option<String> {
+        d.caps.as_ref()?.url(&msg.0).map(str::to_string)
     }
 }
 

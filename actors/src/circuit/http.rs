@@ -119,6 +119,8 @@ pub struct HttpResponse {
     pub status: StatusCode,
     /// The `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// The `Content-Range`, if any (answers to range requests).
+    pub content_range: Option<String>,
     /// The body.
     pub body: Bytes,
 }
@@ -301,26 +303,7 @@ impl HttpClient {
         body: Vec<u8>,
         response_timeout: Duration,
     ) -> Result<HttpResponse, HttpError> {
-        let uri: Uri =
-            url.parse()
-                .map_err(|e: hyper::http::uri::InvalidUri| HttpError::InvalidUrl {
-                    url: url.to_string(),
-                    reason: e.to_string(),
-                })?;
-        match uri.scheme_str() {
-            Some("http" | "https") => {}
-            Some(_) => {
-                return Err(HttpError::UnsupportedScheme {
-                    url: url.to_string(),
-                });
-            }
-            None => {
-                return Err(HttpError::InvalidUrl {
-                    url: url.to_string(),
-                    reason: "no scheme (expected http:// or https://host:port/...)".into(),
-                });
-            }
-        }
+        let uri = parse_http_uri(url)?;
         let request = Request::post(uri)
             .header(header::CONTENT_TYPE, content_type)
             .header(header::ACCEPT, "application/llsd+xml, text/xml")
@@ -329,6 +312,43 @@ impl HttpClient {
                 url: url.to_string(),
                 reason: e.to_string(),
             })?;
+        self.exchange(request, url, response_timeout, MAX_BODY).await
+    }
+
+    /// GETs `url`, asking for `range` (inclusive byte offsets) when given, with
+    /// the body bounded by `max_body`. Answers 200 and 206 as a response (the
+    /// status tells which); every other status is [`HttpError::Status`]
+    /// (404 missing, 416 range past the end, 5xx worth retrying).
+    pub async fn get(
+        &self,
+        url: &str,
+        range: Option<(u64, u64)>,
+        response_timeout: Duration,
+        max_body: usize,
+    ) -> Result<HttpResponse, HttpError> {
+        let uri = parse_http_uri(url)?;
+        let mut builder = Request::get(uri);
+        if let Some((first, last)) = range {
+            builder = builder.header(header::RANGE, format!("bytes={first}-{last}"));
+        }
+        let request = builder
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| HttpError::InvalidUrl {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        self.exchange(request, url, response_timeout, max_body)
+            .await
+    }
+
+    /// Sends `request` and reads its whole answer within `response_timeout`.
+    async fn exchange(
+        &self,
+        request: Request<Full<Bytes>>,
+        url: &str,
+        response_timeout: Duration,
+        max_body: usize,
+    ) -> Result<HttpResponse, HttpError> {
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| {
                 if e.is_connect() {
@@ -363,7 +383,12 @@ impl HttpClient {
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let collected = Limited::new(response.into_body(), MAX_BODY)
+            let content_range = response
+                .headers()
+                .get(header::CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let collected = Limited::new(response.into_body(), max_body)
                 .collect()
                 .await
                 .map_err(|e| HttpError::Body {
@@ -379,6 +404,7 @@ impl HttpClient {
             Ok(HttpResponse {
                 status,
                 content_type,
+                content_range,
                 body: collected.to_bytes(),
             })
         };
@@ -391,6 +417,31 @@ impl HttpClient {
             }),
         }
     }
+}
+
+/// Parses an `http://` or `https://` URL; anything else is refused by name.
+fn parse_http_uri(url: &str) -> Result<Uri, HttpError> {
+    let uri: Uri =
+        url.parse()
+            .map_err(|e: hyper::http::uri::InvalidUri| HttpError::InvalidUrl {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(_) => {
+            return Err(HttpError::UnsupportedScheme {
+                url: url.to_string(),
+            });
+        }
+        None => {
+            return Err(HttpError::InvalidUrl {
+                url: url.to_string(),
+                reason: "no scheme (expected http:// or https://host:port/...)".into(),
+            });
+        }
+    }
+    Ok(uri)
 }
 
 /// TCP with the connect timeout; the TLS layer above it decides per URL

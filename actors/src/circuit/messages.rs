@@ -247,3 +247,12 @@ pub struct GetSession;
 impl Message for GetSession {
     type Result = Option<SessionInfo>;
 }
+
+/// Asks the circuit for a capability's URL (`None` until the seed capability
+/// has answered, or when the region did not grant it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetCapability(pub String);
+
+impl Message for GetCapability {
+    type Result = Option<String>;
+}

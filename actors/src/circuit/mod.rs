@@ -45,7 +45,7 @@ pub use http::{
 pub use login::{LoginFailure, LoginParams, ViewerInfo, login, login_request};
 pub use messages::{
     AgentCamera, AgentControl, Attach, CircuitSendError, Connect, ConnectError, ControlFlags,
-    Datagram, GetSession, Logout, Reliability, SendMessage, SessionInfo, SetBandwidth,
+    Datagram, GetCapability, GetSession, Logout, Reliability, SendMessage, SessionInfo, SetBandwidth,
     SubscribeCaps, SubscribeEvents,
 };
 pub use settings::{CircuitSettings, RetryBackoff};

@@ -1,6 +1,7 @@
 //! The editor's panels, each drawn from the snapshots the actors publish.
 
 pub mod actors;
+pub mod assets;
 pub mod frame;
 pub mod governor;
 pub mod network;
@@ -8,6 +9,7 @@ pub mod plugins;
 pub mod preferences;
 
 pub use actors::{ActorAction, ActorsPanel, STALL_MS};
+pub use assets::{AssetsPanel, human_bytes, memory_text};
 pub use frame::{FRAME_HISTORY, FramePanel};
 pub use governor::{GovernorAction, GovernorPanel};
 pub use network::{loss_estimate, network_ui, state_text};

@@ -1,6 +1,8 @@
-//! The passes of a frame, in order: sky, terrain, prims, overlay. Each pass is
-//! one module here and one WGSL file in `shaders/`, and is one wgpu render pass
-//! (so it can be timed on its own).
+//! The passes of a frame, in order: sky, terrain, prims (opaque), blended
+//! prims, overlay. Each pass is one module here and one WGSL file in
+//! `shaders/` (the two prim passes share `prims.rs` and `prims.wgsl`: same
+//! vertex layout and shading, different blend and depth state), and is one
+//! wgpu render pass (so it can be timed on its own).
 
 pub(crate) mod overlay;
 pub(crate) mod prims;
@@ -47,6 +49,11 @@ pub(crate) struct PipelineSpec<'a> {
     pub(crate) depth_write: bool,
     pub(crate) depth_compare: wgpu::CompareFunction,
     pub(crate) cull_mode: Option<wgpu::Face>,
+    /// Colour blending; `None` overwrites.
+    pub(crate) blend: Option<wgpu::BlendState>,
+    /// Channels written: opaque prims leave the target's alpha (1, from the
+    /// sky's clear) alone whatever their texels' alpha.
+    pub(crate) write_mask: wgpu::ColorWrites,
 }
 
 /// Builds the low and high variants of a pipeline.
@@ -81,8 +88,8 @@ pub(crate) fn build_variants(device: &wgpu::Device, spec: &PipelineSpec<'_>) -> 
                 compilation_options: Default::default(),
                 targets: &[Some(wgpu::ColorTargetState {
                     format: spec.color_format,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
+                    blend: spec.blend,
+                    write_mask: spec.write_mask,
                 })],
             }),
             multiview_mask: None,

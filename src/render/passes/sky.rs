@@ -40,6 +40,8 @@ impl SkyPass {
                 depth_write: false,
                 depth_compare: wgpu::CompareFunction::Always,
                 cull_mode: None,
+                blend: None,
+                write_mask: wgpu::ColorWrites::ALL,
             },
         );
         SkyPass { pipelines }

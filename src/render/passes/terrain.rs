@@ -1,16 +1,40 @@
 //! Terrain pass (shaders/terrain.wgsl): the region's terrain mesh, re-uploaded
-//! only when its version changes, shaded by slope and height with a
-//! procedural detail texture sampled through the current filtering setting.
+//! only when its version changes. With the region's four detail textures
+//! resident it blends them by height the reference viewer's way; otherwise it
+//! is shaded by slope and height with a procedural detail texture. Textures
+//! are sampled through the current filtering setting.
 
 use std::sync::Weak;
+
+use bytemuck::{Pod, Zeroable};
 
 use super::{
     MESH_VERTEX_LAYOUT, PassInputs, PipelineSpec, PipelineVariants, build_variants, shader,
 };
 use crate::render::detail_texture;
 use crate::render::mesh_store::{GpuMesh, MeshRejected};
-use crate::render::scene::TerrainSource;
-use crate::render::settings::Filtering;
+use crate::render::scene::{TerrainSource, TerrainTextures};
+use crate::render::texture_store::TextureStore;
+
+/// Metres per repeat of a region's detail textures: the reference viewer's
+/// `RenderTerrainScale` default (12 m).
+pub(crate) const DETAIL_TEXTURE_REPEAT_M: f32 = 12.0;
+/// Side of a region, metres: the start heights and ranges are given at its
+/// corners and interpolated across it.
+const REGION_SIZE_M: f32 = 256.0;
+
+/// `struct TerrainParams` in shaders/terrain.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+struct TerrainParams {
+    /// Start heights at the SW, NW, SE, NE corners.
+    start: [f32; 4],
+    /// Height ranges at the same corners.
+    range: [f32; 4],
+    /// x: 1 with detail textures, 0 for the generated detail; y: 1 / metres
+    /// per detail repeat; z: region side, metres; w unused.
+    mode: [f32; 4],
+}
 
 /// Terrain pipelines, texture bindings and the resident terrain mesh.
 #[derive(Debug)]
@@ -18,7 +42,14 @@ pub(crate) struct TerrainPass {
     pipelines: PipelineVariants,
     texture_layout: wgpu::BindGroupLayout,
     detail: wgpu::TextureView,
+    params_buffer: wgpu::Buffer,
+    params: TerrainParams,
     textures: wgpu::BindGroup,
+    /// Ids of the four detail textures bound now (`None`: the generated
+    /// detail), to rebuild the bind group only when they change.
+    bound: Option<[u64; 4]>,
+    /// The sampler changed: rebind on the next sync.
+    rebind: bool,
     mesh: Option<GpuMesh>,
     version: Option<u64>,
 }
@@ -43,25 +74,42 @@ impl TerrainPass {
         queue: &wgpu::Queue,
         globals_layout: &wgpu::BindGroupLayout,
         color_format: wgpu::TextureFormat,
-        filtering: Filtering,
+        store: &TextureStore,
     ) -> TerrainPass {
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        };
         let texture_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("terrain textures"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
+                texture(0),
                 wgpu::BindGroupLayoutEntry {
                     binding: 1,
                     visibility: wgpu::ShaderStages::FRAGMENT,
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+                texture(2),
+                texture(3),
+                texture(4),
+                texture(5),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 6,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(
+                            std::mem::size_of::<TerrainParams>() as u64,
+                        ),
+                    },
                     count: None,
                 },
             ],
@@ -91,24 +139,103 @@ impl TerrainPass {
                 depth_compare: wgpu::CompareFunction::Less,
                 // Terrain is seen from above; not culling spares us any winding doubts.
                 cull_mode: None,
+                blend: None,
+                write_mask: wgpu::ColorWrites::ALL,
             },
         );
         let detail = detail_texture::create(device, queue);
-        let textures = bind_textures(device, &texture_layout, &detail, filtering);
+        let params = TerrainParams {
+            start: [0.0; 4],
+            range: [1.0; 4],
+            mode: [0.0, 1.0 / DETAIL_TEXTURE_REPEAT_M, REGION_SIZE_M, 0.0],
+        };
+        let params_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("terrain params"),
+            size: std::mem::size_of::<TerrainParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        queue.write_buffer(&params_buffer, 0, bytemuck::bytes_of(&params));
+        let white = store.white_view();
+        let textures = bind_textures(
+            device,
+            &texture_layout,
+            &detail,
+            store.sampler(),
+            [white; 4],
+            &params_buffer,
+        );
         TerrainPass {
             pipelines,
             texture_layout,
             detail,
+            params_buffer,
+            params,
             textures,
+            bound: None,
+            rebind: false,
             mesh: None,
             version: None,
         }
     }
 
-    /// Rebuilds the texture bind group with a sampler for `filtering`
-    /// (on a settings change, never per frame).
-    pub(crate) fn set_filtering(&mut self, device: &wgpu::Device, filtering: Filtering) {
-        self.textures = bind_textures(device, &self.texture_layout, &self.detail, filtering);
+    /// Rebinds with the store's new sampler on the next sync (a settings
+    /// change, never per frame).
+    pub(crate) fn sampler_changed(&mut self) {
+        self.rebind = true;
+    }
+
+    /// Binds the region's detail textures when all four are resident (and
+    /// rebinds when one is replaced), else the generated detail. Creates a
+    /// bind group or writes the parameters only when something changed.
+    /// Returns whether the detail textures are in use.
+    pub(crate) fn sync_textures(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        store: &TextureStore,
+        wanted: Option<TerrainTextures>,
+    ) -> bool {
+        let resident = wanted.and_then(|t| {
+            let mut views = [store.white_view(); 4];
+            let mut ids = [0u64; 4];
+            for (i, key) in t.detail.iter().enumerate() {
+                let (view, id) = store.resident_view(*key)?;
+                views[i] = view;
+                ids[i] = id;
+            }
+            Some((t, views, ids))
+        });
+        let ids = resident.as_ref().map(|r| r.2);
+        if ids != self.bound || self.rebind {
+            let views = resident.as_ref().map_or([store.white_view(); 4], |r| r.1);
+            self.textures = bind_textures(
+                device,
+                &self.texture_layout,
+                &self.detail,
+                store.sampler(),
+                views,
+                &self.params_buffer,
+            );
+            self.bound = ids;
+            self.rebind = false;
+        }
+        let mut params = self.params;
+        match &resident {
+            Some((t, _, _)) => {
+                params.start = t.start_height.map(finite_or_zero);
+                params.range = t.height_range.map(finite_or_zero);
+                params.mode[0] = 1.0;
+            }
+            None => params.mode[0] = 0.0,
+        }
+        if params != self.params {
+            self.params = params;
+            crate::alloc_stats::wgpu(|| {
+                queue.write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params))
+            });
+        }
+        resident.is_some()
     }
 
     /// Uploads the scene's terrain if its version is new.
@@ -175,24 +302,41 @@ impl TerrainPass {
     }
 }
 
+/// A non-finite handshake value reads as 0 (the shader guards the range
+/// against 0 itself).
+fn finite_or_zero(v: f32) -> f32 {
+    if v.is_finite() { v } else { 0.0 }
+}
+
 fn bind_textures(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    detail: &wgpu::TextureView,
-    filtering: Filtering,
+    noise: &wgpu::TextureView,
+    sampler: &wgpu::Sampler,
+    detail: [&wgpu::TextureView; 4],
+    params: &wgpu::Buffer,
 ) -> wgpu::BindGroup {
-    let sampler = detail_texture::sampler(device, filtering);
+    let _wgpu = crate::alloc_stats::in_wgpu();
+    let view = |binding, view| wgpu::BindGroupEntry {
+        binding,
+        resource: wgpu::BindingResource::TextureView(view),
+    };
     device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("terrain textures"),
         layout,
         entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::TextureView(detail),
-            },
+            view(0, noise),
             wgpu::BindGroupEntry {
                 binding: 1,
-                resource: wgpu::BindingResource::Sampler(&sampler),
+                resource: wgpu::BindingResource::Sampler(sampler),
+            },
+            view(2, detail[0]),
+            view(3, detail[1]),
+            view(4, detail[2]),
+            view(5, detail[3]),
+            wgpu::BindGroupEntry {
+                binding: 6,
+                resource: params.as_entire_binding(),
             },
         ],
     })

@@ -7,6 +7,8 @@
 //! region coordinates; [`Layout::build`] turns them into [`Prim`]s with
 //! children relative to their root, taking whole groups in order until the
 //! count is reached and then filling with scattered single prims and trees.
+//! What each prim wears (its TextureEntry) is decided by [`skin`] from a
+//! separate random stream, so textures never move anything.
 
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
 
@@ -15,12 +17,14 @@ use kestrel_protocol::object_data::{
     HoleShape, ObjectMaterial as Material, PrimShape, StandardPrim as Kind,
 };
 
+use super::assets::Palette;
 use super::objects::{LocalId, Motion, Prim, Rgba, ShapeEdit, UpdateKind, prim_uuid};
 use super::rng::SplitMix64;
 use super::terrain::{CASTLE, LIGHTHOUSE, STONE_CIRCLE, Site, Terrain, VILLAGE, WATER_HEIGHT};
 
 mod hills;
 mod shore;
+mod skin;
 mod village;
 
 use hills::{castle, stone_circle};
@@ -119,19 +123,32 @@ pub struct Layout {
     pub lantern: Option<LocalId>,
     /// The next free local id.
     pub next_local_id: u32,
+    /// The textures the prims wear.
+    palette: Palette,
+    /// Draws of the texturing (variants, offsets), apart from the layout's.
+    skin_rng: SplitMix64,
 }
 
 /// First local id handed to prims (ids below are left for avatars).
 pub const FIRST_PRIM_ID: u32 = 1000;
 
 impl Layout {
-    /// Builds exactly `count` prims for `terrain`, deterministically from `seed`.
+    /// Builds exactly `count` prims for `terrain`, deterministically from
+    /// `seed`, wearing the default palette for `count`.
     pub fn build(terrain: &Terrain, seed: u64, count: usize) -> Layout {
+        Layout::build_with(terrain, seed, count, Palette::for_objects(count))
+    }
+
+    /// The same prims (ids, places, shapes: the palette changes only what
+    /// they wear), wearing textures of `palette`.
+    pub fn build_with(terrain: &Terrain, seed: u64, count: usize, palette: Palette) -> Layout {
         let mut rng = SplitMix64::derive(seed, 0x1A_70u64);
         let mut out = Layout {
             prims: Vec::with_capacity(count),
             lantern: None,
             next_local_id: FIRST_PRIM_ID,
+            palette,
+            skin_rng: SplitMix64::derive(seed, 0x5_C1_u64),
         };
         for (role, group) in landmarks(terrain) {
             if out.prims.len() + group.len() > count {
@@ -181,6 +198,7 @@ impl Layout {
         for (i, s) in group.into_iter().enumerate() {
             let local_id = LocalId(self.next_local_id);
             self.next_local_id += 1;
+            let (faces, colour) = skin::dress(&s, &self.palette, &mut self.skin_rng);
             let (parent, position, rotation) = if i == 0 {
                 (None, s.pos, s.rot)
             } else {
@@ -199,8 +217,9 @@ impl Layout {
                 scale: s.scale,
                 position,
                 rotation,
-                colour: s.colour,
+                colour,
                 fullbright: s.fullbright,
+                faces,
                 material: s.material,
                 motion: if i == 0 { s.motion } else { None },
                 update_kind,
