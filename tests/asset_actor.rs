@@ -58,13 +58,13 @@ struct Delivered {
 
 impl Delivered {
     fn drain(&mut self, session: &Session) {
-        session
-            .assets
-            .textures
-            .drain_with(kestrel_actors::bus::DrainBudget::items(usize::MAX), |d| {
+        session.assets.textures.drain_with(
+            kestrel_actors::bus::DrainBudget::items(usize::MAX),
+            |d| {
                 *self.count.entry(d.key).or_default() += 1;
                 self.last.insert(d.key, d.image);
-            });
+            },
+        );
     }
 
     fn width(&self, id: Uuid) -> Option<u32> {
@@ -89,7 +89,10 @@ fn wait_for(
         if done(&stats, delivered) {
             return (*stats).clone();
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {stats:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {stats:#?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -111,7 +114,10 @@ fn every_texture_arrives_coarse_first_and_no_byte_is_fetched_twice() {
     assert_eq!(stats.fetched, stats.requested);
     // The four terrain textures are among them.
     for id in lib.terrain_ids() {
-        assert!(delivered.width(id).is_some(), "terrain texture {id} arrived");
+        assert!(
+            delivered.width(id).is_some(),
+            "terrain texture {id} arrived"
+        );
     }
     // No demand from a render side: every texture stays at its coarsest level.
     for (key, image) in &delivered.last {
@@ -137,7 +143,11 @@ fn every_texture_arrives_coarse_first_and_no_byte_is_fetched_twice() {
             .map(|(a, b)| (a.parse::<u64>().unwrap(), b.parse::<u64>().unwrap()))
             .expect("bytes=a-b");
         let at = next.entry(r.id).or_insert(0);
-        assert_eq!(first, *at, "{}: range {range} does not start where the last ended", r.id);
+        assert_eq!(
+            first, *at,
+            "{}: range {range} does not start where the last ended",
+            r.id
+        );
         assert!(last >= first);
         *at += r.bytes;
         bytes += r.bytes;
@@ -199,7 +209,11 @@ fn a_texture_reaches_full_size_when_it_fills_the_screen_and_stays_coarse_when_ti
             big_spec.width
         );
     }
-    assert_eq!(delivered.width(small), Some(small_before), "the tiny one stays coarse");
+    assert_eq!(
+        delivered.width(small),
+        Some(small_before),
+        "the tiny one stays coarse"
+    );
     assert!(small_before < small_spec.width);
     // The big one grew through more than one range, from where each ended.
     let ranges: Vec<_> = lib
@@ -240,7 +254,10 @@ fn the_decoded_textures_stay_within_the_budget() {
             u64::from(s.width * s.height * 4)
         })
         .sum();
-    assert!(full_bytes > 2 * 1024 * 1024, "the test needs more than fits");
+    assert!(
+        full_bytes > 2 * 1024 * 1024,
+        "the test needs more than fits"
+    );
     let mut last = AssetStats::default();
     for _ in 0..150 {
         demand.report(all.iter().copied());
@@ -303,16 +320,29 @@ fn sample_codestream(session: &Session) -> Vec<u8> {
         .to_vec()
 }
 
-#[test]
-fn bad_answers_are_counted_by_kind_and_good_ones_still_arrive() {
+/// A session whose region's own textures have all arrived: the session, what
+/// was delivered, the figures then, the region's texture library and one of
+/// its codestreams to serve under other ids.
+fn settled_region() -> (
+    Session,
+    Delivered,
+    AssetStats,
+    Arc<kestrel::sim::TextureLibrary>,
+    Vec<u8>,
+) {
     let session = start(None);
     let mut delivered = Delivered::default();
-    wait_for(&session, &mut delivered, "the region's textures", |s, _| {
+    let before = wait_for(&session, &mut delivered, "the region's textures", |s, _| {
         settled(s) && s.requested >= 5
     });
-    let before = (*session.assets.stats.load_full()).clone();
     let lib = session.embedded().unwrap().textures().clone();
     let good = sample_codestream(&session);
+    (session, delivered, before, lib, good)
+}
+
+#[test]
+fn bad_answers_are_counted_by_kind_and_good_ones_still_arrive() {
+    let (session, mut delivered, before, lib, good) = settled_region();
     let id = |n: u128| Uuid::from_u128(0xbad0_0000_0000_0000_0000_0000_0000_0000 | n);
     let missing = id(1);
     let not_j2k = id(2);
@@ -361,14 +391,7 @@ fn bad_answers_are_counted_by_kind_and_good_ones_still_arrive() {
 #[test]
 fn a_crash_mid_stream_restarts_the_actor_and_every_texture_arrives_once() {
     kestrel_actors::install_panic_hook();
-    let session = start(None);
-    let mut delivered = Delivered::default();
-    wait_for(&session, &mut delivered, "the region's textures", |s, _| {
-        settled(s) && s.requested >= 5
-    });
-    let before = (*session.assets.stats.load_full()).clone();
-    let lib = session.embedded().unwrap().textures().clone();
-    let good = sample_codestream(&session);
+    let (session, mut delivered, before, lib, good) = settled_region();
     let ids: Vec<Uuid> = (0..10u128)
         .map(|n| Uuid::from_u128(0x51_0000_0000_0000_0000_0000_0000_0000 | n))
         .collect();
@@ -395,14 +418,13 @@ fn a_crash_mid_stream_restarts_the_actor_and_every_texture_arrives_once() {
             }),
         )
         .unwrap();
-    session
-        .assets
-        .addr
-        .try_send(SetTextureBudget(256))
-        .unwrap();
-    let after = wait_for(&session, &mut delivered, "the textures after the crash", |s, d| {
-        s.incarnation >= 1 && settled(s) && ids.iter().all(|id| d.width(*id).is_some())
-    });
+    session.assets.addr.try_send(SetTextureBudget(256)).unwrap();
+    let after = wait_for(
+        &session,
+        &mut delivered,
+        "the textures after the crash",
+        |s, d| s.incarnation >= 1 && settled(s) && ids.iter().all(|id| d.width(*id).is_some()),
+    );
     assert_eq!(after.incarnation, 1, "restarted once");
     // One decode per texture asked for since (the ten, and any of the
     // region's that were still arriving), none twice.

@@ -23,9 +23,7 @@ use kestrel_actors::circuit::LoginParams;
 use kestrel_protocol::login::StartLocation;
 use opensim_support::content::{BLANK_BOARD, FLAT_BOARD, PLYWOOD_BOARD, texture_boards};
 use opensim_support::{FIRST, LAST, OpenSim, PASSWORD};
-use texture_support::{
-    close, face_corners, inner_rect, mean_in, mean_linear_rgba, mean_where, ratio,
-};
+use texture_support::{close, face_rect, mean_in, mean_linear_rgba, mean_where, ratio};
 
 /// OpenSim's default terrain textures (its `TexturesAssetSet`), lowest first.
 const TERRAIN_FILES: [&str; 4] = [
@@ -118,32 +116,27 @@ fn opensim_textures_show_on_prims_and_terrain() {
     assert_eq!(stats.failed, 0, "{stats:#?}");
     // Plywood, blank and the four terrain textures (and whatever our avatar wears).
     assert!(stats.decoded >= 6, "{stats:#?}");
-    let image = viewer.renderer().read_pixels().expect("read the frame back");
+    let image = viewer
+        .renderer()
+        .read_pixels()
+        .expect("read the frame back");
     let shot = std::env::temp_dir().join("kestrel-opensim-textures.png");
     let _ = image.save_png(&shot);
     step(&format!("frame saved to {}", shot.display()));
 
     let vp = camera.view_projection(high.draw_distance_m);
     let standing = Vec3::new(4.0, 0.2, 4.0);
-    let plywood_rect = inner_rect(
+    let plywood_rect = face_rect(
         vp,
-        &face_corners(PLYWOOD_BOARD, standing, -Vec3::Y),
-        WIDTH,
-        HEIGHT,
+        (PLYWOOD_BOARD, standing, -Vec3::Y),
+        (WIDTH, HEIGHT),
         0.6,
     );
-    let blank_rect = inner_rect(
+    let blank_rect = face_rect(vp, (BLANK_BOARD, standing, -Vec3::Y), (WIDTH, HEIGHT), 0.6);
+    let flat_rect = face_rect(
         vp,
-        &face_corners(BLANK_BOARD, standing, -Vec3::Y),
-        WIDTH,
-        HEIGHT,
-        0.6,
-    );
-    let flat_rect = inner_rect(
-        vp,
-        &face_corners(FLAT_BOARD, Vec3::new(4.0, 4.0, 0.2), Vec3::Z),
-        WIDTH,
-        HEIGHT,
+        (FLAT_BOARD, Vec3::new(4.0, 4.0, 0.2), Vec3::Z),
+        (WIDTH, HEIGHT),
         0.5,
     );
     assert!(plywood_rect.area() > 2000 && blank_rect.area() > 2000 && flat_rect.area() > 500);
@@ -156,7 +149,9 @@ fn opensim_textures_show_on_prims_and_terrain() {
         texture_mean(&region, "blank.j2c"),
     );
     let got = ratio(plywood, blank);
-    step(&format!("plywood/blank on screen {got:?}, as textures {want:?}"));
+    step(&format!(
+        "plywood/blank on screen {got:?}, as textures {want:?}"
+    ));
     assert!(
         close(got, want, 0.15),
         "the plywood board's pixels {got:?} are not the plywood texture's colour {want:?}"

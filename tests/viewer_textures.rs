@@ -13,7 +13,7 @@ use kestrel::app::{HeadlessViewer, LoginTarget, Session, SessionOptions, render_
 use kestrel::config::ProfileTable;
 use kestrel::render::{Camera, HeadlessRenderer};
 use kestrel::sim::SimConfig;
-use texture_support::{close, face_corners, inner_rect, mean_in, mean_linear_rgba, ratio};
+use texture_support::{close, face_rect, mean_in, mean_linear_rgba, ratio};
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
@@ -54,8 +54,7 @@ fn the_embedded_regions_textures_show_on_its_prims() {
         viewer.frame(&session).expect("a frame");
         let s = session.assets.stats.load_full();
         let busy = s.in_flight + s.queued + s.decoding;
-        quiet = if viewer.textures_uploaded() == before && busy == 0 && s.decoded >= s.requested
-        {
+        quiet = if viewer.textures_uploaded() == before && busy == 0 && s.decoded >= s.requested {
             quiet + 1
         } else {
             0
@@ -68,22 +67,23 @@ fn the_embedded_regions_textures_show_on_its_prims() {
     }
     let stats = (*session.assets.stats.load_full()).clone();
     assert_eq!(stats.failed, 0, "{stats:#?}");
-    let image = viewer.renderer().read_pixels().expect("read the frame back");
+    let image = viewer
+        .renderer()
+        .read_pixels()
+        .expect("read the frame back");
     let _ = image.save_png(&std::env::temp_dir().join("kestrel-embedded-textures.png"));
 
     let vp = camera.view_projection(high.draw_distance_m);
-    let textured_rect = inner_rect(
+    let textured_rect = face_rect(
         vp,
-        &face_corners(textured.centre, textured.size, -Vec3::Y),
-        WIDTH,
-        HEIGHT,
+        (textured.centre, textured.size, -Vec3::Y),
+        (WIDTH, HEIGHT),
         0.6,
     );
-    let white_rect = inner_rect(
+    let white_rect = face_rect(
         vp,
-        &face_corners(white.centre, white.size, -Vec3::Y),
-        WIDTH,
-        HEIGHT,
+        (white.centre, white.size, -Vec3::Y),
+        (WIDTH, HEIGHT),
         0.6,
     );
     assert!(textured_rect.area() > 2000 && white_rect.area() > 2000);

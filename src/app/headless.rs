@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::session::{AppError, LoginTarget, Session, SessionOptions};
 use crate::alloc_stats::{self, AllocCounts};
+use crate::assets::TextureFigures;
 use crate::config::PerformanceSettings;
 use crate::editor::egui_pass::headless_input;
 use crate::editor::{Editor, EditorSources, EguiPass};
@@ -27,7 +28,6 @@ use crate::governor::{FrameSample, TraceRecorder};
 use crate::render::{
     Camera, Environment, FrameStats, HEADLESS_FORMAT, HeadlessRenderer, OverlayPass,
 };
-use crate::assets::TextureFigures;
 use crate::scene::SceneView;
 
 /// The circuit-only run's JSON line: the circuit's report plus the textures'.

@@ -10,9 +10,9 @@ mod settings_follower;
 mod window;
 
 pub use headless::{
-    ALLOC_WARMUP_MIN_FRAMES, FOV_Y, FrameRecord, HeadlessRenderOptions, HeadlessViewer,
-    CircuitRunReport, RenderReport, alloc_warmup_frames, overview_camera, run_headless_circuit, run_headless_render,
-    wait_for_region,
+    ALLOC_WARMUP_MIN_FRAMES, CircuitRunReport, FOV_Y, FrameRecord, HeadlessRenderOptions,
+    HeadlessViewer, RenderReport, alloc_warmup_frames, overview_camera, run_headless_circuit,
+    run_headless_render, wait_for_region,
 };
 pub use plugin_bridge::{PluginBridge, PluginBridgeError, PluginBridgeStats};
 pub use session::{AppError, LoginTarget, Session, SessionOptions};

@@ -20,8 +20,8 @@ use kestrel_actors::circuit::{CircuitActor, GetCapability, HttpClient, HttpError
 use kestrel_actors::{Addr, Ctx, Durable, Handles, Message, SupervisedActor};
 use kestrel_protocol::types::Uuid;
 
-use super::disk_cache::{DiskCache, Lookup};
 use super::demand::DemandReceiver;
+use super::disk_cache::{DiskCache, Lookup};
 use super::levels::mip_chain;
 use super::stats::{AssetStats, FailureKind};
 use super::texture::{Next, Phase, TextureState};
@@ -378,7 +378,12 @@ impl SupervisedActor for AssetActor {
 }
 
 impl Handles<WantTextures> for AssetActor {
-    fn handle(&mut self, msg: &WantTextures, d: &mut Durable<AssetDurable>, ctx: &mut Ctx<'_, Self>) {
+    fn handle(
+        &mut self,
+        msg: &WantTextures,
+        d: &mut Durable<AssetDurable>,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         for id in &msg.0 {
             if d.textures.contains_key(id) {
                 continue;
@@ -423,7 +428,12 @@ impl Handles<SetTextureCapability> for AssetActor {
 }
 
 impl Handles<SetTextureBudget> for AssetActor {
-    fn handle(&mut self, msg: &SetTextureBudget, d: &mut Durable<AssetDurable>, _: &mut Ctx<'_, Self>) {
+    fn handle(
+        &mut self,
+        msg: &SetTextureBudget,
+        d: &mut Durable<AssetDurable>,
+        _: &mut Ctx<'_, Self>,
+    ) {
         d.settings.texture_budget_mb = msg.0.max(1);
         d.enforce_budget();
     }
@@ -432,7 +442,11 @@ impl Handles<SetTextureBudget> for AssetActor {
 /// What one range request brought.
 enum Fetched {
     /// Bytes starting at `first`, of an asset of `total` bytes.
-    Range { first: u64, body: Vec<u8>, total: Option<u64> },
+    Range {
+        first: u64,
+        body: Vec<u8>,
+        total: Option<u64>,
+    },
     /// The range starts past the end: what is held is all there is.
     PastEnd,
     /// HTTP 404.
@@ -652,9 +666,7 @@ impl AssetActor {
                     return;
                 }
                 d.counters.retries += 1;
-                let delay = base
-                    .saturating_mul(1 << (t.attempts - 1).min(16))
-                    .min(cap);
+                let delay = base.saturating_mul(1 << (t.attempts - 1).min(16)).min(cap);
                 t.retry_at = Some(Instant::now() + delay);
             }
         }
@@ -731,7 +743,10 @@ mod tests {
             parse_content_range(Some("bytes 0-999/79234")),
             Some((0, Some(79234)))
         );
-        assert_eq!(parse_content_range(Some("bytes 600-1199/*")), Some((600, None)));
+        assert_eq!(
+            parse_content_range(Some("bytes 600-1199/*")),
+            Some((600, None))
+        );
         assert_eq!(parse_content_range(Some("items 1-2/3")), None);
         assert_eq!(parse_content_range(None), None);
     }

@@ -47,7 +47,13 @@ pub fn reachable_discard(
 }
 
 /// Bytes to have for level `discard` (never past the asset's end).
-pub fn bytes_for(width: u32, height: u32, components: u8, discard: u8, total: Option<u64>) -> usize {
+pub fn bytes_for(
+    width: u32,
+    height: u32,
+    components: u8,
+    discard: u8,
+    total: Option<u64>,
+) -> usize {
     let want = kestrel_j2k::prefix_len(width, height, components, discard);
     match total {
         Some(t) => want.min(t as usize),

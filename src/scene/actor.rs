@@ -21,12 +21,12 @@ use rayon::prelude::*;
 
 use super::delta::{SceneDelta, SceneStats, TerrainSnapshot};
 use super::looks::{texture_key, textures_of};
-use crate::assets::{AssetActor, WantTextures};
-use crate::render::{TerrainTextures, TextureKey};
 use super::meshes::{MeshCache, lod_for, mesh_key};
 use super::tables::{LocalId, SceneTables};
+use crate::assets::{AssetActor, WantTextures};
 use crate::mesh::terrain::{REGION_SIZE, TILE_SIZE};
 use crate::mesh::{MeshData, TileCoord, build_terrain_tile};
+use crate::render::{TerrainTextures, TextureKey};
 
 /// Objects whose latest state may wait for the render thread at once; a
 /// region holds at most 15,000 prims, so this never fills in practice.

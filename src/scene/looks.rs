@@ -42,14 +42,11 @@ pub fn face_looks(te: &TextureEntry) -> Arc<[FaceLook]> {
 
 /// The textures a TextureEntry uses, default face first, without repeats.
 pub fn textures_of(looks: &[FaceLook]) -> impl Iterator<Item = TextureKey> + '_ {
-    looks
-        .iter()
-        .enumerate()
-        .filter_map(move |(i, l)| {
-            let key = l.texture?;
-            // Skip a key an earlier face already named.
-            (!looks[..i].iter().any(|p| p.texture == Some(key))).then_some(key)
-        })
+    looks.iter().enumerate().filter_map(move |(i, l)| {
+        let key = l.texture?;
+        // Skip a key an earlier face already named.
+        (!looks[..i].iter().any(|p| p.texture == Some(key))).then_some(key)
+    })
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@ mod tables;
 mod view;
 
 pub use actor::{
-    AgentPose, AttachAssets, AttachCircuit, SceneActor, SceneDurable, SceneHandle, SceneSpawnError, SetLodBias,
-    build_region_terrain, scene_message_ids, spawn_scene,
+    AgentPose, AttachAssets, AttachCircuit, SceneActor, SceneDurable, SceneHandle, SceneSpawnError,
+    SetLodBias, build_region_terrain, scene_message_ids, spawn_scene,
 };
 pub use delta::{SceneDelta, SceneStats, TerrainSnapshot};
 pub use meshes::{MeshCache, lod_for, mesh_key};

@@ -228,8 +228,7 @@ impl Region {
     pub fn add_boards(&mut self, boards: &[super::boards::Board]) {
         use super::objects::{Prim, UpdateKind, prim_uuid};
         for b in boards {
-            let (shape, scale, position, rotation, faces, colour) =
-                super::boards::board_parts(b);
+            let (shape, scale, position, rotation, faces, colour) = super::boards::board_parts(b);
             let local_id = LocalId(self.layout.next_local_id);
             self.layout.next_local_id += 1;
             self.layout.prims.push(Prim {

@@ -124,6 +124,23 @@ pub fn face_corners(centre: Vec3, size: Vec3, normal: Vec3) -> [Vec3; 4] {
     [c - a - b, c + a - b, c + a + b, c - a + b]
 }
 
+/// The middle `keep` fraction of the screen box around a box's face (see
+/// [`face_corners`]).
+pub fn face_rect(
+    view_proj: Mat4,
+    (centre, size, normal): (Vec3, Vec3, Vec3),
+    (width, height): (u32, u32),
+    keep: f32,
+) -> Rect {
+    inner_rect(
+        view_proj,
+        &face_corners(centre, size, normal),
+        width,
+        height,
+        keep,
+    )
+}
+
 /// Per channel `a / b`.
 pub fn ratio(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
     [a[0] / b[0], a[1] / b[1], a[2] / b[2]]

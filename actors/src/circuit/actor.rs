@@ -20,8 +20,8 @@ use tokio::net::UdpSocket;
 use super::http::HttpClient;
 use super::login::LoginParams;
 use super::messages::{
-    AgentControl, Attach, CircuitSendError, Connect, ConnectError, Datagram, GetCapability, GetSession, Logout,
-    SendMessage, SessionInfo, SetBandwidth, SubscribeCaps, SubscribeEvents,
+    AgentControl, Attach, CircuitSendError, Connect, ConnectError, Datagram, GetCapability,
+    GetSession, Logout, SendMessage, SessionInfo, SetBandwidth, SubscribeCaps, SubscribeEvents,
 };
 use super::settings::CircuitSettings;
 use super::stats::{CircuitEvent, CircuitState, CircuitStats};

@@ -312,7 +312,8 @@ impl HttpClient {
                 url: url.to_string(),
                 reason: e.to_string(),
             })?;
-        self.exchange(request, url, response_timeout, MAX_BODY).await
+        self.exchange(request, url, response_timeout, MAX_BODY)
+            .await
     }
 
     /// GETs `url`, asking for `range` (inclusive byte offsets) when given, with
