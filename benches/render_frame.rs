@@ -6,7 +6,7 @@
 //! differently textured faces (six records each, blended faces included),
 //! the per-face path. Each iteration then waits for the GPU so work does not
 //! pile up, but the wait is not counted. `batch_only/{plain,textured}/N` is
-//! the cull + face batching step alone. After the criterion runs, a summary
+//! the cull + face batching step alone, `batch_only/cull_only/N` the cull. After the criterion runs, a summary
 //! prints mean CPU ms, GPU ms per pass (when the adapter has timestamps) and
 //! heap allocations per steady-state frame (wgpu's included).
 
@@ -228,6 +228,13 @@ fn bench_batch(c: &mut Criterion) {
         slot: t.map_or(0, |k| 2 + k.0 as u32),
         has_alpha: false,
     };
+    for n in COUNTS {
+        let instances = World::new(n, false).instances;
+        let mut batcher = InstanceBatcher::new();
+        group.bench_with_input(BenchmarkId::new("cull_only", n), &n, |b, _| {
+            b.iter(|| black_box(batcher.cull(&instances, 1, lookup, &params)));
+        });
+    }
     for (name, textured) in VARIANTS {
         for n in COUNTS {
             let instances = World::new(n, textured).instances;

@@ -15,8 +15,9 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
 use super::batch::VisibleInstance;
+use super::mesh_store::MAX_FACES;
 use super::scene::{FaceLook, PrimInstance, TextureKey};
-use super::texture_store::{KeyMap, TextureBinding};
+use super::texture_store::{KeyMap, TextureBinding, U64Map};
 
 /// Face number of a run that draws the whole mesh.
 pub const WHOLE_MESH: u32 = u32::MAX;
@@ -85,17 +86,85 @@ pub struct FaceCounts {
 /// Reusable per-face batching state.
 #[derive(Debug, Default)]
 pub struct FaceBatcher {
-    /// Records in the order they were made, and each one's run key.
+    /// Records in the order they were made.
     scratch: Vec<FaceInstanceRaw>,
-    run_keys: Vec<u64>,
-    /// (sort key, index into `scratch`) per pass.
-    opaque_order: Vec<(u64, u32)>,
-    blended_order: Vec<(u64, u32)>,
+    /// Per record in `scratch`: its opaque bucket, or `u32::MAX` if blended.
+    record_bucket: Vec<u32>,
+    /// Opaque runs being counted, one per distinct (mesh, face, texture).
+    buckets: Vec<Bucket>,
+    bucket_of: U64Map<u32>,
+    /// The last (run key, bucket) looked up: instances that differ only in
+    /// colour (a new look each) mostly land in the same bucket.
+    last_bucket: Option<(u64, u32)>,
+    /// Bucket indices in run-key order.
+    bucket_order: Vec<u32>,
+    /// (farthest-first key, index into `scratch`, run key) per blended record.
+    blended_order: Vec<(u64, u32, u64)>,
+    /// The look of the instances being batched, resolved once per run of
+    /// instances sharing it.
+    look: LookCache,
     /// The records in draw order: opaque runs, then blended runs.
     data: Vec<FaceInstanceRaw>,
     opaque: Vec<FaceRun>,
     blended: Vec<FaceRun>,
     demand: KeyMap<f32>,
+}
+
+/// A (mesh, face, texture) group of opaque records: counted, then placed.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    key: u64,
+    count: u32,
+    cursor: u32,
+}
+
+/// One face of a look, resolved: what every instance showing the look
+/// records for it.
+#[derive(Debug, Clone, Copy)]
+struct ResolvedFace {
+    run_key: u64,
+    /// Opaque bucket, or `u32::MAX` when blended.
+    bucket: u32,
+    colour: [f32; 4],
+    uv_matrix: [f32; 4],
+    uv_offset_flags: [f32; 4],
+    /// The face's texture and the texture-space area one copy covers.
+    texture: Option<(TextureKey, f32)>,
+}
+
+/// The resolved faces of the look the last instances shared. Instances
+/// that look alike hold the same `Arc<[FaceLook]>` (and the visible list is
+/// grouped by mesh), so runs of them resolve textures, UV transforms and
+/// run keys once, and touch the demand map once.
+#[derive(Debug, Default)]
+struct LookCache {
+    /// Address and length of the `faces` slice, the mesh slot, and the
+    /// instance colour (what an empty `faces` shows); `valid` false before
+    /// the first instance of a frame.
+    faces_addr: usize,
+    faces_len: usize,
+    mesh_slot: u32,
+    colour: [f32; 4],
+    valid: bool,
+    faces: Vec<ResolvedFace>,
+    /// Some face has a texture (the instances' pixel areas are needed).
+    textured: bool,
+    /// Some face is blended (the instances' distances are needed).
+    blended: bool,
+    /// Faces left out for being fully transparent, per instance.
+    invisible: u32,
+    /// Largest pixel area of an instance in the current run.
+    max_pixels: f32,
+}
+
+impl LookCache {
+    fn matches(&self, inst: &PrimInstance, mesh_slot: u32) -> bool {
+        self.valid
+            && self.faces_addr == inst.faces.as_ptr() as usize
+            && self.faces_len == inst.faces.len()
+            && self.mesh_slot == mesh_slot
+            && (self.faces_len > 0 || self.colour == inst.colour)
+    }
 }
 
 impl FaceBatcher {
@@ -118,146 +187,230 @@ impl FaceBatcher {
     ) -> FaceCounts {
         let mut counts = FaceCounts::default();
         self.scratch.clear();
-        self.run_keys.clear();
-        self.opaque_order.clear();
+        self.record_bucket.clear();
+        self.buckets.clear();
+        self.bucket_of.clear();
+        self.last_bucket = None;
+        self.bucket_order.clear();
         self.blended_order.clear();
         self.data.clear();
         self.opaque.clear();
         self.blended.clear();
         self.demand.clear();
-        // At least a record per survivor; instances with differing faces
-        // add more, and the vectors keep whatever they reach.
-        self.scratch.reserve(visible.len());
-        self.run_keys.reserve(visible.len());
-        self.opaque_order.reserve(visible.len());
-        self.data.reserve(visible.len());
+        self.look.valid = false;
+        self.look.faces.clear();
+        // Room up front for a record, a bucket, a run and a blended record
+        // per instance, visible or not (instances with differing faces add
+        // more records, and every vector keeps what it reaches): what is
+        // visible changes as meshes arrive and the camera moves, and what
+        // lands where as textures arrive (a face leaves the placeholder's
+        // bucket for its own, an alpha texture moves it to the blended pass);
+        // growing at each new high-water mark would allocate in an otherwise
+        // idle frame.
+        let n = instances.len();
+        self.scratch.reserve(n);
+        self.record_bucket.reserve(n);
+        self.data.reserve(n);
+        self.buckets.reserve(n);
+        self.bucket_of.reserve(n);
+        self.bucket_order.reserve(n);
+        self.opaque.reserve(n);
+        self.blended.reserve(n);
+        self.blended_order.reserve(n);
+        self.look.faces.reserve(MAX_FACES);
 
         for v in visible {
             let Some(inst) = instances.get(v.index as usize) else {
                 continue;
             };
-            let faces = face_count(v.mesh_slot).max(1);
-            let pixels = pixel_area(v, view);
-            let distance = v.centre.distance(view.eye);
-            if uniform_look(&inst.faces, faces) {
-                self.push(
-                    inst,
-                    v.mesh_slot,
-                    WHOLE_MESH,
-                    inst.face(0),
-                    pixels,
-                    distance,
-                    &texture,
-                    &mut counts,
-                );
+            if !self.look.matches(inst, v.mesh_slot) {
+                self.flush_demand();
+                self.resolve_look(inst, v.mesh_slot, face_count(v.mesh_slot), &texture);
+            }
+            counts.invisible += self.look.invisible;
+            if self.look.textured {
+                self.look.max_pixels = self.look.max_pixels.max(pixel_area(v, view));
+            }
+            // Farthest first: the complement of a non-negative float's bits
+            // sorts in descending order of the float.
+            let far_first = if self.look.blended {
+                u64::from(!v.centre.distance(view.eye).max(0.0).to_bits())
             } else {
-                for f in 0..faces {
-                    self.push(
-                        inst,
-                        v.mesh_slot,
-                        f,
-                        inst.face(f as usize),
-                        pixels,
-                        distance,
-                        &texture,
-                        &mut counts,
-                    );
+                0
+            };
+            let model = inst.model.to_cols_array_2d();
+            for f in &self.look.faces {
+                let index = self.scratch.len() as u32;
+                self.scratch.push(FaceInstanceRaw {
+                    model,
+                    colour: f.colour,
+                    uv_matrix: f.uv_matrix,
+                    uv_offset_flags: f.uv_offset_flags,
+                });
+                self.record_bucket.push(f.bucket);
+                if f.bucket == u32::MAX {
+                    self.blended_order.push((far_first, index, f.run_key));
+                    counts.blended += 1;
+                } else {
+                    self.buckets[f.bucket as usize].count += 1;
+                    counts.opaque += 1;
                 }
             }
         }
-
-        // Opaque: grouped by (mesh, face, texture), so each group is one draw.
-        self.opaque_order.sort_unstable();
-        // Blended: farthest first, so nearer translucent faces blend over
-        // farther ones; runs merge only where neighbours happen to match.
-        self.blended_order.sort_unstable();
-        let (scratch, run_keys, data) = (&self.scratch, &self.run_keys, &mut self.data);
-        for (order, runs) in [
-            (&self.opaque_order, &mut self.opaque),
-            (&self.blended_order, &mut self.blended),
-        ] {
-            for &(_, i) in order.iter() {
-                let key = run_keys[i as usize];
-                let at = data.len() as u32;
-                data.push(scratch[i as usize]);
-                match runs.last_mut() {
-                    Some(r) if run_key(r) == key => r.instance_count += 1,
-                    _ => runs.push(FaceRun {
-                        mesh_slot: (key >> 40) as u32,
-                        face: match (key >> 32) & 0xff {
-                            0 => WHOLE_MESH,
-                            f => f as u32 - 1,
-                        },
-                        texture_slot: key as u32,
-                        first_instance: at,
-                        instance_count: 1,
-                    }),
-                }
-            }
-        }
+        self.flush_demand();
+        self.place_opaque();
+        self.place_blended();
         counts
     }
 
-    /// Records one face (or the whole mesh).
-    #[allow(clippy::too_many_arguments)]
-    fn push(
+    /// Resolves the look of `inst` on mesh `mesh_slot` (with `faces` faces)
+    /// into the cache: one whole-mesh face when every face looks alike,
+    /// else one per face; fully transparent faces left out.
+    fn resolve_look(
         &mut self,
         inst: &PrimInstance,
         mesh_slot: u32,
-        face: u32,
-        look: FaceLook,
-        pixels: f32,
-        distance: f32,
+        faces: u32,
         texture: &impl Fn(Option<TextureKey>) -> TextureBinding,
-        counts: &mut FaceCounts,
     ) {
-        // Fully transparent faces show nothing (and need no texels); NaN
-        // alpha counts as transparent.
-        if look.colour[3].is_nan() || look.colour[3] <= 0.0 {
-            counts.invisible += 1;
+        let faces = faces.max(1);
+        let look = &mut self.look;
+        look.valid = true;
+        look.faces_addr = inst.faces.as_ptr() as usize;
+        look.faces_len = inst.faces.len();
+        look.mesh_slot = mesh_slot;
+        look.colour = inst.colour;
+        look.faces.clear();
+        look.textured = false;
+        look.blended = false;
+        look.invisible = 0;
+        look.max_pixels = 0.0;
+        let whole = uniform_look(&inst.faces, faces);
+        let n = if whole { 1 } else { faces };
+        for f in 0..n {
+            let l = inst.face(f as usize);
+            // Fully transparent faces show nothing (and need no texels);
+            // NaN alpha counts as transparent.
+            if l.colour[3].is_nan() || l.colour[3] <= 0.0 {
+                look.invisible += 1;
+                continue;
+            }
+            let binding = texture(l.texture);
+            let face_code = if whole { 0 } else { u64::from(f.min(254) + 1) };
+            let run_key = u64::from(mesh_slot) << 40 | face_code << 32 | u64::from(binding.slot);
+            let blended = l.colour[3] < 1.0 || binding.has_alpha;
+            let bucket = if blended {
+                look.blended = true;
+                u32::MAX
+            } else if let Some((key, b)) = self.last_bucket
+                && key == run_key
+            {
+                b
+            } else {
+                let buckets = &mut self.buckets;
+                let b = *self.bucket_of.entry(run_key).or_insert_with(|| {
+                    buckets.push(Bucket {
+                        key: run_key,
+                        count: 0,
+                        cursor: 0,
+                    });
+                    buckets.len() as u32 - 1
+                });
+                self.last_bucket = Some((run_key, b));
+                b
+            };
+            let texture = l.texture.map(|key| {
+                look.textured = true;
+                let repeats = (l.repeats[0] * l.repeats[1]).abs();
+                let texel_area = if repeats.is_finite() {
+                    repeats.clamp(TEXEL_AREA_RANGE.0, TEXEL_AREA_RANGE.1)
+                } else {
+                    1.0
+                };
+                (key, texel_area)
+            });
+            let (uv_matrix, uv_offset) = uv_transform(&l);
+            let flags = if l.fullbright { FLAG_FULLBRIGHT } else { 0.0 };
+            look.faces.push(ResolvedFace {
+                run_key,
+                bucket,
+                colour: l.colour,
+                uv_matrix,
+                uv_offset_flags: [uv_offset[0], uv_offset[1], flags, 0.0],
+                texture,
+            });
+        }
+    }
+
+    /// Adds the cached look's textures to the demand, at the largest pixel
+    /// area of the instances that showed it.
+    fn flush_demand(&mut self) {
+        if !self.look.valid || !self.look.textured {
             return;
         }
-        let binding = texture(look.texture);
-        if let Some(key) = look.texture {
-            let repeats = (look.repeats[0] * look.repeats[1]).abs();
-            let texel_area = if repeats.is_finite() {
-                repeats.clamp(TEXEL_AREA_RANGE.0, TEXEL_AREA_RANGE.1)
-            } else {
-                1.0
-            };
-            let wanted = pixels / texel_area;
-            let entry = self.demand.entry(key).or_insert(0.0);
-            *entry = entry.max(wanted);
+        let pixels = self.look.max_pixels;
+        for f in &self.look.faces {
+            if let Some((key, texel_area)) = f.texture {
+                let entry = self.demand.entry(key).or_insert(0.0);
+                *entry = entry.max(pixels / texel_area);
+            }
         }
-        let (uv_matrix, uv_offset) = uv_transform(&look);
-        let flags = if look.fullbright {
-            FLAG_FULLBRIGHT
-        } else {
-            0.0
-        };
-        let index = self.scratch.len() as u32;
-        self.scratch.push(FaceInstanceRaw {
-            model: inst.model.to_cols_array_2d(),
-            colour: look.colour,
-            uv_matrix,
-            uv_offset_flags: [uv_offset[0], uv_offset[1], flags, 0.0],
-        });
-        let face_code = if face == WHOLE_MESH {
-            0
-        } else {
-            u64::from(face.min(254) + 1)
-        };
-        let key = u64::from(mesh_slot) << 40 | face_code << 32 | u64::from(binding.slot);
-        self.run_keys.push(key);
-        if look.colour[3] < 1.0 || binding.has_alpha {
-            // Farthest first: the complement of a non-negative float's bits
-            // sorts in descending order of the float.
-            let far_first = !distance.max(0.0).to_bits();
-            self.blended_order.push((u64::from(far_first), index));
-            counts.blended += 1;
-        } else {
-            self.opaque_order.push((key, index));
-            counts.opaque += 1;
+    }
+
+    /// Counting sort of the opaque records by run key: buckets in key order,
+    /// each one's records placed contiguously (in the order they were made).
+    fn place_opaque(&mut self) {
+        self.bucket_order.extend(0..self.buckets.len() as u32);
+        let buckets = &mut self.buckets;
+        self.bucket_order
+            .sort_unstable_by_key(|&b| buckets[b as usize].key);
+        let mut start = 0u32;
+        for &b in &self.bucket_order {
+            let bucket = &mut buckets[b as usize];
+            bucket.cursor = start;
+            let key = bucket.key;
+            self.opaque.push(FaceRun {
+                mesh_slot: (key >> 40) as u32,
+                face: match (key >> 32) & 0xff {
+                    0 => WHOLE_MESH,
+                    f => f as u32 - 1,
+                },
+                texture_slot: key as u32,
+                first_instance: start,
+                instance_count: bucket.count,
+            });
+            start += bucket.count;
+        }
+        self.data.resize(start as usize, FaceInstanceRaw::zeroed());
+        for (record, &b) in self.scratch.iter().zip(&self.record_bucket) {
+            if let Some(bucket) = buckets.get_mut(b as usize) {
+                self.data[bucket.cursor as usize] = *record;
+                bucket.cursor += 1;
+            }
+        }
+    }
+
+    /// Blended records after the opaque ones, farthest first; neighbours
+    /// that share mesh, face and texture merge into one run.
+    fn place_blended(&mut self) {
+        self.blended_order
+            .sort_unstable_by_key(|&(far_first, index, _)| (far_first, index));
+        for &(_, index, key) in &self.blended_order {
+            let at = self.data.len() as u32;
+            self.data.push(self.scratch[index as usize]);
+            match self.blended.last_mut() {
+                Some(r) if run_key(r) == key => r.instance_count += 1,
+                _ => self.blended.push(FaceRun {
+                    mesh_slot: (key >> 40) as u32,
+                    face: match (key >> 32) & 0xff {
+                        0 => WHOLE_MESH,
+                        f => f as u32 - 1,
+                    },
+                    texture_slot: key as u32,
+                    first_instance: at,
+                    instance_count: 1,
+                }),
+            }
         }
     }
 
@@ -545,6 +698,55 @@ mod tests {
             .map(|i| b.instance_data()[i as usize].model[3][0])
             .collect();
         assert_eq!(xs, vec![30.0, 20.0, 10.0]);
+    }
+
+    #[test]
+    fn shared_looks_resolve_once_but_every_instance_keeps_its_own_colour_and_place() {
+        let shared: Arc<[FaceLook]> = Arc::from(vec![textured(1), textured(2)]);
+        let with = |faces: Arc<[FaceLook]>, x: f32| PrimInstance {
+            faces,
+            ..instance(vec![], x)
+        };
+        let mut translucent = instance(vec![], 14.0);
+        translucent.colour = [0.2, 0.4, 0.6, 0.5];
+        let mut red = instance(vec![], 15.0);
+        red.colour = [1.0, 0.0, 0.0, 1.0];
+        let instances = vec![
+            with(shared.clone(), 10.0),
+            with(shared.clone(), 11.0),
+            instance(vec![textured(1)], 12.0),
+            with(shared, 13.0),
+            translucent,
+            red,
+        ];
+        let mut b = FaceBatcher::new();
+        let c = b.build(&instances, &visible(&instances), |_| 2, resolve, &view());
+        assert_eq!((c.opaque, c.blended), (3 * 2 + 1 + 1, 1));
+        let runs: Vec<(u32, u32, Vec<f32>)> = b
+            .opaque_runs()
+            .iter()
+            .map(|r| {
+                let xs = (r.first_instance..r.first_instance + r.instance_count)
+                    .map(|i| b.instance_data()[i as usize].model[3][0])
+                    .collect();
+                (r.face, r.texture_slot, xs)
+            })
+            .collect();
+        assert_eq!(
+            runs,
+            vec![
+                // Whole-mesh runs first (face code 0 in the run key).
+                (WHOLE_MESH, WHITE_SLOT, vec![15.0]),
+                (WHOLE_MESH, 3, vec![12.0]),
+                (0, 3, vec![10.0, 11.0, 13.0]),
+                (1, 4, vec![10.0, 11.0, 13.0]),
+            ]
+        );
+        // Plain instances show their own colour; the translucent one is blended.
+        let red_record = b.instance_data()[b.opaque_runs()[0].first_instance as usize];
+        assert_eq!(red_record.colour, [1.0, 0.0, 0.0, 1.0]);
+        let blended = b.instance_data()[b.blended_runs()[0].first_instance as usize];
+        assert_eq!(blended.colour, [0.2, 0.4, 0.6, 0.5]);
     }
 
     #[test]

@@ -37,8 +37,9 @@ pub struct TextureImage {
     pub width: u32,
     /// Height of the largest level, texels.
     pub height: u32,
-    /// RGBA8 (sRGB) levels, largest first; level `i` is
-    /// `max(1, width >> i) × max(1, height >> i)` texels.
+    /// RGBA8 (sRGB) levels, largest first, rows top to bottom; level `i` is
+    /// `max(1, width >> i) × max(1, height >> i)` texels. A chain may stop
+    /// before 1×1.
     pub mips: Vec<Vec<u8>>,
     /// Some texel has alpha below 255: faces showing it are blended.
     pub has_alpha: bool,
@@ -70,11 +71,15 @@ pub struct FaceLook {
     /// Linear RGBA multiplied with the texture; alpha below 1 draws the face
     /// in the blended pass, after the opaque ones.
     pub colour: [f32; 4],
-    /// Texture repeats per face along u and v.
+    /// Texture repeats per face along u and v (the texture entry's scale),
+    /// applied about the face's centre.
     pub repeats: [f32; 2],
-    /// Texture offset along u and v.
+    /// Texture offset along u and v, as the texture entry gives it (Second
+    /// Life's sign: a positive offset slides the picture left and down).
     pub offset: [f32; 2],
-    /// Texture rotation, radians (counter-clockwise).
+    /// Texture rotation, radians; positive turns the picture
+    /// counter-clockwise on the face. Applied before the repeats, as Second
+    /// Life does (see `render::faces::uv_transform`).
     pub rotation: f32,
     /// Unlit: drawn at full brightness whatever the light.
     pub fullbright: bool,

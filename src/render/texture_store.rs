@@ -25,6 +25,8 @@ pub const WHITE_SLOT: u32 = 0;
 pub const PLACEHOLDER_SLOT: u32 = 1;
 /// First bind slot of a resident texture.
 const FIRST_RESIDENT_SLOT: u32 = 2;
+/// Textures the store has room for before its tables grow.
+const INITIAL_CAPACITY: usize = 1024;
 
 /// The placeholder's texel: mid grey (sRGB 128), the colour the reference
 /// viewer shows for a texture that is still loading.
@@ -140,7 +142,8 @@ pub struct TextureBinding {
 /// Hashes a texture key: keys are asset UUIDs, already uniformly random, so
 /// folding the halves with one multiply spreads them well. (The default
 /// SipHash would cost more than the rest of a face's per-frame work; its
-/// collision resistance buys nothing for keys the grid assigns.)
+/// collision resistance buys nothing for keys the grid assigns or the
+/// renderer makes.)
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct KeyHasher(u64);
 
@@ -155,6 +158,11 @@ impl Hasher for KeyHasher {
         }
     }
 
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 ^= self.0 >> 31;
+    }
+
     fn write_u128(&mut self, v: u128) {
         let folded = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
         self.0 = (self.0 ^ folded).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -164,6 +172,11 @@ impl Hasher for KeyHasher {
 
 /// A map keyed by texture key with [`KeyHasher`].
 pub(crate) type KeyMap<V> = HashMap<TextureKey, V, BuildHasherDefault<KeyHasher>>;
+
+/// A map keyed by a `u64` (the face batcher's run keys) with [`KeyHasher`]:
+/// the multiply carries every key bit into the high bits, the shift back
+/// into the low ones.
+pub(crate) type U64Map<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
 /// One texture on the GPU.
 #[derive(Debug)]
@@ -248,9 +261,11 @@ impl TextureStore {
             sampler,
             white,
             placeholder,
-            slot_of: KeyMap::default(),
-            keys: Vec::new(),
-            textures: Vec::new(),
+            // Room for a typical region's textures, so their arrival does
+            // not grow these in the middle of a frame.
+            slot_of: KeyMap::with_capacity_and_hasher(INITIAL_CAPACITY, Default::default()),
+            keys: Vec::with_capacity(INITIAL_CAPACITY),
+            textures: Vec::with_capacity(INITIAL_CAPACITY),
             next_id: 2,
             stats: TextureStats::default(),
         }

@@ -88,6 +88,19 @@ impl AssetsPanel {
                 return;
             }
         }
+        if self.len == 0 {
+            // The minute before the panel first looked reads as zero: the
+            // plots then always draw the same number of points, so an open
+            // panel's per-frame cost does not creep up as the history fills.
+            self.head = 0;
+            for i in 0..ASSET_HISTORY_POINTS - 1 {
+                self.ring[i] = Sample {
+                    t: now_s - ASSET_SAMPLE_S * (ASSET_HISTORY_POINTS - 1 - i) as f64,
+                    ..Sample::default()
+                };
+            }
+            self.len = ASSET_HISTORY_POINTS - 1;
+        }
         let sample = Sample {
             t: now_s,
             bytes_per_s: stats.bytes_per_s,
@@ -349,7 +362,10 @@ mod tests {
         // Sub-sample steps are folded away.
         panel.observe(0.0, &s);
         panel.observe(0.1, &s);
-        assert_eq!(panel.history_len(), 1);
+        // Full from the first look: the minute before reads as zero.
+        assert_eq!(panel.history_len(), ASSET_HISTORY_POINTS);
+        assert_eq!(panel.fill_points(0.0), "KiB");
+        assert_eq!(panel.queue_points.len(), ASSET_HISTORY_POINTS);
         for i in 1..1000 {
             s.queued = i;
             panel.observe(i as f64 * ASSET_SAMPLE_S, &s);
