@@ -84,7 +84,11 @@ pub struct SceneTables {
     patches_seen: Box<[bool; PATCH_COUNT]>,
     terrain_version: u64,
     ranges: QuantRanges,
+    looks: HashMap<Vec<u32>, Arc<[FaceLook]>>,
 }
+
+/// Most distinct face-look lists kept for sharing.
+const MAX_LOOKS: usize = 65_536;
 
 impl Default for SceneTables {
     fn default() -> Self {
@@ -95,6 +99,7 @@ impl Default for SceneTables {
             patches_seen: Box::new([false; PATCH_COUNT]),
             terrain_version: 0,
             ranges: QuantRanges::default(),
+            looks: HashMap::new(),
         }
     }
 }
@@ -176,7 +181,42 @@ impl SceneTables {
         c
     }
 
-    fn upsert(&mut self, obj: SceneObject, c: &mut Changes) {
+    /// The shared copy of `faces`: objects that look alike hold one `Arc`,
+    /// so the renderer resolves their look once per frame, not per object.
+    fn intern(&mut self, faces: Arc<[FaceLook]>) -> Arc<[FaceLook]> {
+        let key: Vec<u32> = faces
+            .iter()
+            .flat_map(|l| {
+                let t = l.texture.map_or(0, |k| k.0);
+                let [c0, c1, c2, c3] = l.colour.map(f32::to_bits);
+                [
+                    t as u32,
+                    (t >> 32) as u32,
+                    (t >> 64) as u32,
+                    (t >> 96) as u32,
+                    c0,
+                    c1,
+                    c2,
+                    c3,
+                    l.repeats[0].to_bits(),
+                    l.repeats[1].to_bits(),
+                    l.offset[0].to_bits(),
+                    l.offset[1].to_bits(),
+                    l.rotation.to_bits(),
+                    u32::from(l.fullbright) | u32::from(l.texture.is_some()) << 1,
+                ]
+            })
+            .collect();
+        // Bounded: a region's distinct looks are far fewer; should a stream
+        // of unique looks fill it, start over (sharing is an optimisation).
+        if self.looks.len() >= MAX_LOOKS {
+            self.looks.clear();
+        }
+        self.looks.entry(key).or_insert(faces).clone()
+    }
+
+    fn upsert(&mut self, mut obj: SceneObject, c: &mut Changes) {
+        obj.faces = self.intern(obj.faces);
         let id = obj.local_id;
         if let Some(old) = self.objects.get(&id)
             && old.parent != obj.parent

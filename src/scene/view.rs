@@ -177,6 +177,10 @@ impl SceneView {
         if self.instances_dirty {
             self.instances.clear();
             self.instances.extend(self.objects.values().cloned());
+            // Alike objects next to each other: the renderer resolves a
+            // look once for a run of instances sharing mesh and faces.
+            self.instances
+                .sort_unstable_by_key(|i| (i.mesh, Arc::as_ptr(&i.faces) as *const u8 as usize));
             self.instances_dirty = false;
         }
         drained
