@@ -13,17 +13,18 @@
 mod opensim_support;
 mod texture_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use glam::Vec3;
-use kestrel::app::{HeadlessViewer, LoginTarget, Session, render_settings};
-use kestrel::config::ProfileTable;
-use kestrel::render::{Camera, HeadlessRenderer};
+use kestrel::app::{LoginTarget, Session};
 use kestrel_actors::circuit::LoginParams;
 use kestrel_protocol::login::StartLocation;
 use opensim_support::content::{BLANK_BOARD, FLAT_BOARD, PLYWOOD_BOARD, texture_boards};
 use opensim_support::{FIRST, LAST, OpenSim, PASSWORD};
-use texture_support::{close, face_rect, mean_in, mean_linear_rgba, mean_where, ratio};
+use texture_support::{
+    close, face_rect, mean_in, mean_linear_rgba, mean_where, ratio, render_until_settled,
+    textured_viewer,
+};
 
 /// OpenSim's default terrain textures (its `TexturesAssetSet`), lowest first.
 const TERRAIN_FILES: [&str; 4] = [
@@ -72,46 +73,20 @@ fn opensim_textures_show_on_prims_and_terrain() {
         .connect(Duration::from_secs(300))
         .expect("log in to OpenSim");
 
-    let high = ProfileTable::built_in().high;
-    let renderer = HeadlessRenderer::with_settings(WIDTH, HEIGHT, render_settings(&high))
-        .expect("a headless renderer (lavapipe on CI)");
-    let mut viewer = HeadlessViewer::new(renderer);
-    if let Some(demand) = session.demand.take() {
-        viewer.attach_demand(demand);
-    }
-    let eye = Vec3::new(143.0, 124.0, 39.0);
-    let camera = Camera::look_at(
-        eye,
+    let (mut viewer, camera, high) = textured_viewer(
+        &mut session,
+        (WIDTH, HEIGHT),
+        Vec3::new(143.0, 124.0, 39.0),
         Vec3::new(143.0, 140.0, 30.0),
-        kestrel::app::FOV_Y,
-        WIDTH as f32 / HEIGHT as f32,
     );
-    viewer.set_camera(camera);
 
     // Frames until the boards are in, the plywood has come at a level that
     // fills its board, the terrain textures have arrived and the uploads are
     // done.
     step("rendering until the textures have arrived");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut quiet = 0;
-    loop {
-        let before = viewer.textures_uploaded();
-        viewer.frame(&session).expect("a frame");
-        let s = session.assets.stats.load_full();
-        let scene = *session.scene.stats.load();
-        let busy = s.in_flight + s.queued + s.decoding;
-        quiet = if viewer.textures_uploaded() == before && busy == 0 && s.decoded >= 6 {
-            quiet + 1
-        } else {
-            0
-        };
-        if quiet >= 30 && scene.objects >= 4 && scene.terrain_patches == 256 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "textures never settled: {s:#?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let stats = (*session.assets.stats.load_full()).clone();
+    let stats = render_until_settled(&mut viewer, &session, |s, scene| {
+        s.decoded >= 6 && scene.objects >= 4 && scene.terrain_patches == 256
+    });
     step(&format!("textures: {stats:?}"));
     assert_eq!(stats.failed, 0, "{stats:#?}");
     // Plywood, blank and the four terrain textures (and whatever our avatar wears).

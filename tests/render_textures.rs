@@ -5,6 +5,8 @@
 //! the light, textures can be replaced and removed, and the terrain blends
 //! the region's four detail textures by height.
 
+mod texture_support;
+
 use std::sync::Arc;
 
 use glam::{Mat4, Vec3, Vec4};
@@ -15,6 +17,7 @@ use kestrel::render::{
     TextureImage, TextureKey, TextureUpload,
 };
 use kestrel_protocol::object_data::PrimShape;
+use texture_support::linear;
 
 const W: u32 = 160;
 const H: u32 = 120;
@@ -26,16 +29,6 @@ const SOUTH: usize = 1;
 /// 4 m on a side, centred at (0, 8, 2)).
 const BOX_CENTRE: Vec3 = Vec3::new(0.0, 8.0, 2.0);
 const BOX_SIZE: f32 = 4.0;
-
-/// sRGB byte → linear.
-fn linear(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
 
 /// Linear → sRGB byte.
 fn srgb(l: f32) -> u8 {

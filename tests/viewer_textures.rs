@@ -6,14 +6,14 @@
 
 mod texture_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use glam::Vec3;
-use kestrel::app::{HeadlessViewer, LoginTarget, Session, SessionOptions, render_settings};
-use kestrel::config::ProfileTable;
-use kestrel::render::{Camera, HeadlessRenderer};
+use kestrel::app::{LoginTarget, Session, SessionOptions};
 use kestrel::sim::SimConfig;
-use texture_support::{close, face_rect, mean_in, mean_linear_rgba, ratio};
+use texture_support::{
+    close, face_rect, mean_in, mean_linear_rgba, ratio, render_until_settled, textured_viewer,
+};
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
@@ -31,41 +31,16 @@ fn the_embedded_regions_textures_show_on_its_prims() {
     let sim = session.embedded().expect("the embedded region").clone();
     let [textured, white, _flat] = sim.texture_boards().expect("boards were asked for");
 
-    let high = ProfileTable::built_in().high;
-    let renderer = HeadlessRenderer::with_settings(WIDTH, HEIGHT, render_settings(&high))
-        .expect("a headless renderer (lavapipe on CI)");
-    let mut viewer = HeadlessViewer::new(renderer);
-    if let Some(demand) = session.demand.take() {
-        viewer.attach_demand(demand);
-    }
     let middle = (textured.centre + white.centre) / 2.0;
-    let camera = Camera::look_at(
+    let (mut viewer, camera, high) = textured_viewer(
+        &mut session,
+        (WIDTH, HEIGHT),
         middle - Vec3::new(0.0, 12.0, -2.0),
         middle,
-        kestrel::app::FOV_Y,
-        WIDTH as f32 / HEIGHT as f32,
     );
-    viewer.set_camera(camera);
-
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut quiet = 0;
-    loop {
-        let before = viewer.textures_uploaded();
-        viewer.frame(&session).expect("a frame");
-        let s = session.assets.stats.load_full();
-        let busy = s.in_flight + s.queued + s.decoding;
-        quiet = if viewer.textures_uploaded() == before && busy == 0 && s.decoded >= s.requested {
-            quiet + 1
-        } else {
-            0
-        };
-        if quiet >= 30 && s.requested > 4 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "textures never settled: {s:#?}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let stats = (*session.assets.stats.load_full()).clone();
+    let stats = render_until_settled(&mut viewer, &session, |s, _| {
+        s.decoded >= s.requested && s.requested > 4
+    });
     assert_eq!(stats.failed, 0, "{stats:#?}");
     let image = viewer
         .renderer()

@@ -47,9 +47,12 @@ pub enum AppError {
     /// The scene actor did not start.
     #[error(transparent)]
     Scene(#[from] SceneSpawnError),
-    /// The ScalingGovernor or the AssetActor did not start.
-    #[error("actor: {0}")]
+    /// The ScalingGovernor did not start.
+    #[error("governor: {0}")]
     Governor(#[from] kestrel_actors::SpawnError),
+    /// The AssetActor did not start.
+    #[error("asset actor: {0}")]
+    Assets(kestrel_actors::SpawnError),
     /// The governor's settings relay did not start.
     #[error(transparent)]
     Relay(#[from] RelayError),
@@ -186,7 +189,7 @@ impl Session {
             texture_budget_mb: governor.settings.load().settings.texture_cache_mb,
             ..options.assets.clone()
         };
-        let (assets, demand) = spawn_assets(&runtime, asset_settings)?;
+        let (assets, demand) = spawn_assets(&runtime, asset_settings).map_err(AppError::Assets)?;
         let _ = assets.addr.try_send(AttachRegion(net.circuit.addr.clone()));
         let _ = scene.addr.try_send(AttachAssets(assets.addr.clone()));
         spawn_relay(

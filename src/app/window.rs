@@ -150,7 +150,7 @@ impl ViewerWindow {
 
     /// Takes over a connected session: the editor reads its telemetry
     /// (started here on the session's runtime), registry and circuit.
-    fn attach(&mut self, session: Session, window: &Window) {
+    fn attach(&mut self, mut session: Session, window: &Window) {
         let runtime = session.net.runtime.handle();
         match kestrel_actors::telemetry::spawn(&runtime) {
             Ok(t) => {
@@ -163,7 +163,6 @@ impl ViewerWindow {
         self.sources.circuit = Some(session.net.circuit.stats.clone());
         self.sources.governor = Some(session.governor.clone());
         self.sources.assets = Some(session.assets.stats.clone());
-        let mut session = session;
         if let Some(demand) = session.demand.take() {
             self.view.set_demand(demand);
         }

@@ -165,7 +165,7 @@ impl AssetDurable {
                 .ok()
         });
         let counters = AssetStats {
-            budget_bytes: u64::from(settings.texture_budget_mb) * 1024 * 1024,
+            budget_bytes: mib(settings.texture_budget_mb),
             ..AssetStats::default()
         };
         AssetDurable {
@@ -190,7 +190,7 @@ impl AssetDurable {
     }
 
     fn budget(&self) -> u64 {
-        u64::from(self.settings.texture_budget_mb) * 1024 * 1024
+        mib(self.settings.texture_budget_mb)
     }
 
     fn deliver(&mut self, key: TextureKey, image: Option<Arc<TextureImage>>) {
@@ -224,6 +224,7 @@ impl AssetDurable {
 
     fn publish(&mut self) {
         let now = Instant::now();
+        let budget = self.budget();
         while self
             .recent
             .front()
@@ -242,7 +243,7 @@ impl AssetDurable {
         c.in_flight = self.in_flight;
         c.decoding = self.decoding;
         c.resident_bytes = self.resident_bytes;
-        c.budget_bytes = u64::from(self.settings.texture_budget_mb) * 1024 * 1024;
+        c.budget_bytes = budget;
         if !self.decode_ms.is_empty() {
             c.decode_ms_p50 = self.decode_ms.value_at_quantile(0.5) as f64 / 1000.0;
             c.decode_ms_p99 = self.decode_ms.value_at_quantile(0.99) as f64 / 1000.0;
@@ -721,6 +722,11 @@ impl AssetActor {
             },
         );
     }
+}
+
+/// `mb` MiB in bytes.
+fn mib(mb: u32) -> u64 {
+    u64::from(mb) * 1024 * 1024
 }
 
 /// `bytes a-b/N` → (a, N); `N` may be `*`.

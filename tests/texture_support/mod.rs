@@ -3,8 +3,68 @@
 
 #![allow(dead_code)]
 
+use std::time::{Duration, Instant};
+
 use glam::{Mat4, Vec3, Vec4};
-use kestrel::render::RgbaImage;
+use kestrel::app::{HeadlessViewer, Session, render_settings};
+use kestrel::assets::AssetStats;
+use kestrel::config::{PerformanceSettings, ProfileTable};
+use kestrel::render::{Camera, HeadlessRenderer, RgbaImage};
+use kestrel::scene::SceneStats;
+
+/// A headless viewer of `session` at the High profile, `width × height`,
+/// looking from `eye` at `target` and reporting its texture demand to the
+/// session's AssetActor; with the settings it renders at.
+pub fn textured_viewer(
+    session: &mut Session,
+    (width, height): (u32, u32),
+    eye: Vec3,
+    target: Vec3,
+) -> (HeadlessViewer, Camera, PerformanceSettings) {
+    let high = ProfileTable::built_in().high;
+    let renderer = HeadlessRenderer::with_settings(width, height, render_settings(&high))
+        .expect("a headless renderer (lavapipe on CI)");
+    let mut viewer = HeadlessViewer::new(renderer);
+    if let Some(demand) = session.demand.take() {
+        viewer.attach_demand(demand);
+    }
+    let camera = Camera::look_at(
+        eye,
+        target,
+        kestrel::app::FOV_Y,
+        width as f32 / height as f32,
+    );
+    viewer.set_camera(camera);
+    (viewer, camera, high)
+}
+
+/// Renders frames until, for 30 frames in a row, nothing was uploaded,
+/// nothing is being fetched or decoded and `ready` holds (at most 2 minutes).
+pub fn render_until_settled(
+    viewer: &mut HeadlessViewer,
+    session: &Session,
+    ready: impl Fn(&AssetStats, &SceneStats) -> bool,
+) -> AssetStats {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut quiet = 0;
+    loop {
+        let before = viewer.textures_uploaded();
+        viewer.frame(session).expect("a frame");
+        let s = session.assets.stats.load_full();
+        let scene = *session.scene.stats.load();
+        let busy = s.in_flight + s.queued + s.decoding;
+        quiet = if viewer.textures_uploaded() == before && busy == 0 && ready(&s, &scene) {
+            quiet + 1
+        } else {
+            0
+        };
+        if quiet >= 30 {
+            return (*s).clone();
+        }
+        assert!(Instant::now() < deadline, "textures never settled: {s:#?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
 /// sRGB byte → linear.
 pub fn linear(c: u8) -> f32 {

@@ -45,8 +45,8 @@ pub use http::{
 pub use login::{LoginFailure, LoginParams, ViewerInfo, login, login_request};
 pub use messages::{
     AgentCamera, AgentControl, Attach, CircuitSendError, Connect, ConnectError, ControlFlags,
-    Datagram, GetCapability, GetSession, Logout, Reliability, SendMessage, SessionInfo, SetBandwidth,
-    SubscribeCaps, SubscribeEvents,
+    Datagram, GetCapability, GetSession, Logout, Reliability, SendMessage, SessionInfo,
+    SetBandwidth, SubscribeCaps, SubscribeEvents,
 };
 pub use settings::{CircuitSettings, RetryBackoff};
 pub use stats::{CircuitEvent, CircuitState, CircuitStats};

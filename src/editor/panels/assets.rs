@@ -141,33 +141,9 @@ impl AssetsPanel {
         let (bytes, queue) = (&self.bytes_points[..], &self.queue_points[..]);
         ui.columns(2, |cols| {
             cols[0].label(format!("fetched {unit}/s"));
-            Plot::new("assets_bytes")
-                .height(PLOT_HEIGHT)
-                .include_x(-ASSET_HISTORY_S)
-                .include_x(0.0)
-                .include_y(0.0)
-                .include_y(1.0)
-                .x_axis_formatter(|mark, _| format!("{:.0} s", mark.value))
-                .allow_zoom(false)
-                .allow_drag(false)
-                .allow_scroll(false)
-                .show(&mut cols[0], |plot| {
-                    plot.line(Line::new(unit, bytes));
-                });
+            history_plot(&mut cols[0], "assets_bytes", unit, bytes);
             cols[1].label("queue length");
-            Plot::new("assets_queue")
-                .height(PLOT_HEIGHT)
-                .include_x(-ASSET_HISTORY_S)
-                .include_x(0.0)
-                .include_y(0.0)
-                .include_y(1.0)
-                .x_axis_formatter(|mark, _| format!("{:.0} s", mark.value))
-                .allow_zoom(false)
-                .allow_drag(false)
-                .allow_scroll(false)
-                .show(&mut cols[1], |plot| {
-                    plot.line(Line::new("queued", queue));
-                });
+            history_plot(&mut cols[1], "assets_queue", "queued", queue);
         });
     }
 }
@@ -204,6 +180,23 @@ impl AssetsPanel {
         }
         unit
     }
+}
+
+/// A minute of history, x in seconds before now, fixed (no zoom or drag).
+fn history_plot(ui: &mut Ui, id: &str, name: &str, points: &[PlotPoint]) {
+    Plot::new(id)
+        .height(PLOT_HEIGHT)
+        .include_x(-ASSET_HISTORY_S)
+        .include_x(0.0)
+        .include_y(0.0)
+        .include_y(1.0)
+        .x_axis_formatter(|mark, _| format!("{:.0} s", mark.value))
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new(name, points));
+        });
 }
 
 /// The label / value rows.
